@@ -1,0 +1,31 @@
+// Example program: scan one ECR image and export what the scan found.
+//
+//   pulumi config set repositoryName web
+//   pulumi config set imageTag latest          # or imageDigest sha256:…
+//   pulumi config set failOnSeverity HIGH      # optional gate
+//   pulumi up
+//
+// Region, profile and endpoint come from the AWS provider's own config (aws:region,
+// aws:profile, aws:endpoints), so one stack config serves both.
+
+import * as pulumi from "@pulumi/pulumi";
+import { ImageScan, IgnoreFindingArgs, Severity } from "./provider";
+
+const config = new pulumi.Config();
+
+const scan = new ImageScan("image-scan", {
+    repositoryName: config.require("repositoryName"),
+    imageTag: config.get("imageTag"),
+    imageDigest: config.get("imageDigest"),
+    failOnSeverity: config.get("failOnSeverity") as Severity | undefined,
+    rescanAfterHours: config.getNumber("rescanAfterHours"),
+    ignoreFindings: config.getObject<(string | IgnoreFindingArgs)[]>("ignoreFindings"),
+});
+
+export const imageDigest = scan.imageDigest;
+export const scanStatus = scan.scanStatus;
+export const findingSeverityCounts = scan.findingSeverityCounts;
+export const findingsTotal = scan.findingsTotal;
+export const topFindings = scan.topFindings;
+export const scanCompletedAt = scan.scanCompletedAt;
+export const nextScanAllowedAt = scan.nextScanAllowedAt;

@@ -1,0 +1,106 @@
+// diff as a pure function of the old outputs, the new inputs and now. The provider
+// does the one AWS call a plan may need (resolving a tag) and passes the answer in.
+
+import { isTerminalStatus } from "./poll";
+import { rescanDue } from "./quota";
+import { ImageScanInputs, ImageScanOutputs } from "./types";
+import { UNKNOWN } from "./validate";
+
+export interface DiffContext {
+    now: Date;
+    /**
+     * For tag-only inputs: the digest the tag resolves to now, or null when the tag (or
+     * its repository) no longer exists. Undefined when not looked up.
+     */
+    resolvedDigest?: string | null;
+    /** The region the SDK would use when news.region is unset; undefined if unknown. */
+    defaultRegion?: string;
+}
+
+export interface DiffPlan {
+    changes: boolean;
+    replaces: string[];
+    /** Why, in words: for tests and logs. */
+    reasons: string[];
+    /** Update must start a new scan (rescanAfterHours has passed). */
+    rescan: boolean;
+}
+
+/** Settings that change behaviour but not which image is scanned: update in place. */
+const SETTINGS = [
+    "imageTag",
+    "endpoint",
+    "profile",
+    "waitForCompletion",
+    "timeoutSeconds",
+    "rescanAfterHours",
+    "failOnSeverity",
+    "ignoreFindings",
+] as const;
+
+function same(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: DiffContext): DiffPlan {
+    const replaces: string[] = [];
+    const reasons: string[] = [];
+
+    if (news.repositoryName !== olds.repositoryName) {
+        replaces.push("repositoryName");
+        reasons.push(`repositoryName ${olds.repositoryName} -> ${news.repositoryName}`);
+    }
+    // Unset registryId means "the caller's registry", which olds recorded as ECR reported it.
+    if (news.registryId !== undefined && news.registryId !== olds.registryId) {
+        replaces.push("registryId");
+        reasons.push(`registryId ${olds.registryId} -> ${news.registryId}`);
+    }
+    const region = news.region ?? ctx.defaultRegion;
+    if (region !== undefined && region !== olds.region) {
+        replaces.push("region");
+        reasons.push(`region ${olds.region} -> ${region}`);
+    }
+
+    if (news.imageDigest !== undefined) {
+        if (news.imageDigest !== olds.imageDigest) {
+            replaces.push("imageDigest");
+            reasons.push(`imageDigest ${olds.imageDigest} -> ${news.imageDigest}`);
+        }
+    } else if (news.imageTag === UNKNOWN) {
+        replaces.push("imageDigest");
+        reasons.push("imageTag is not known until apply");
+    } else if (ctx.resolvedDigest !== undefined && ctx.resolvedDigest !== olds.imageDigest) {
+        // A moved tag is a new image; a vanished tag too (create then fails clearly).
+        replaces.push("imageDigest");
+        reasons.push(
+            ctx.resolvedDigest === null
+                ? `tag ${news.imageTag} no longer exists`
+                : `tag ${news.imageTag} moved to ${ctx.resolvedDigest}`,
+        );
+    }
+
+    if (replaces.length > 0) {
+        return { changes: true, replaces, reasons, rescan: false };
+    }
+
+    const rescan = olds.scanStartedAt !== undefined && rescanDue(olds.scanStartedAt, news.rescanAfterHours, ctx.now);
+    if (rescan) {
+        reasons.push(`rescan due: ${news.rescanAfterHours} h since ${olds.scanStartedAt}`);
+    }
+    if (olds.scanStatus !== undefined && !isTerminalStatus(olds.scanStatus)) {
+        reasons.push(`scan was ${olds.scanStatus}: collect the result`);
+    }
+    for (const key of SETTINGS) {
+        if (!same(olds[key], news[key])) {
+            reasons.push(`${key} changed`);
+        }
+    }
+    if (news.failOnSeverity !== undefined) {
+        const expired = news.ignoreFindings.filter((e) => e.until !== undefined && Date.parse(e.until) <= ctx.now.getTime());
+        if (expired.length > 0) {
+            // The gate must see the finding again; update re-reads without scanning.
+            reasons.push(`ignore expired: ${expired.map((e) => e.name).join(", ")}`);
+        }
+    }
+    return { changes: reasons.length > 0, replaces: [], reasons, rescan };
+}

@@ -1,0 +1,92 @@
+// Typed errors. Each has a literal `name` (so callers and tests can tell them apart
+// without instanceof across module copies), keeps the AWS error as `cause`, and says
+// which image, which region, and what to do next.
+
+import { fullLabel, ImageRef } from "./image";
+
+function awsPart(cause: unknown): string {
+    if (cause instanceof Error) {
+        return `${cause.name}: ${cause.message}`;
+    }
+    return String(cause);
+}
+
+/** The repository does not exist in that registry and region. */
+export class RepositoryNotFoundError extends Error {
+    readonly name = "RepositoryNotFoundError" as const;
+    constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
+        super(
+            `ECR repository "${image.repositoryName}" was not found for image ${fullLabel(image)}` +
+                ` (${awsPart(options?.cause)}). Check repositoryName, registryId and region, ` +
+                `or create the repository before the scan.`,
+            options,
+        );
+    }
+}
+
+/** The repository exists but the tag or digest does not. */
+export class ImageNotFoundError extends Error {
+    readonly name = "ImageNotFoundError" as const;
+    constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
+        const which = image.imageDigest ? `digest ${image.imageDigest}` : `tag "${image.imageTag}"`;
+        super(
+            `Image ${which} was not found in ECR repository "${image.repositoryName}": ${fullLabel(image)}` +
+                ` (${awsPart(options?.cause)}). Push the image first, or point imageTag/imageDigest at an ` +
+                `image that exists.`,
+            options,
+        );
+    }
+}
+
+/** Any other ECR failure: names the operation, the image and the AWS error. */
+export class EcrRequestError extends Error {
+    readonly name = "EcrRequestError" as const;
+    constructor(
+        readonly operation: string,
+        readonly image: ImageRef,
+        options?: { cause?: unknown },
+    ) {
+        super(
+            `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(options?.cause)}. ` +
+                `Check credentials, region and endpoint, then run \`pulumi up\` again; a scan that ` +
+                `already started is adopted, not started twice.`,
+            options,
+        );
+    }
+}
+
+/** Waiting for the scan ran past timeoutSeconds. */
+export class ScanTimeoutError extends Error {
+    readonly name = "ScanTimeoutError" as const;
+    constructor(
+        readonly image: ImageRef,
+        readonly lastStatus: string,
+        readonly waitedSeconds: number,
+        options?: { cause?: unknown },
+    ) {
+        super(
+            `Timed out waiting for the ECR scan of ${fullLabel(image)}: last status ${lastStatus} ` +
+                `after ${waitedSeconds} s. The scan goes on in ECR; the next \`pulumi up\` adopts the ` +
+                `same scan without starting a new one. Raise timeoutSeconds to wait longer.`,
+            options,
+        );
+    }
+}
+
+/** The severity gate found findings at or above failOnSeverity, or no completed scan. */
+export class GateFailedError extends Error {
+    readonly name = "GateFailedError" as const;
+    constructor(
+        readonly image: ImageRef,
+        message: string,
+    ) {
+        super(message);
+    }
+}
+
+export type ImageScanError =
+    | RepositoryNotFoundError
+    | ImageNotFoundError
+    | EcrRequestError
+    | ScanTimeoutError
+    | GateFailedError;

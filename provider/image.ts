@@ -1,0 +1,27 @@
+// Which image a call is about, and how messages name it.
+
+export interface ImageRef {
+    repositoryName: string;
+    registryId?: string;
+    region: string;
+    imageDigest?: string;
+    imageTag?: string;
+    endpoint?: string;
+}
+
+/** `web@sha256:1a2b3c4d…` (short digest) or `web:latest`, for progress lines. */
+export function shortLabel(ref: Pick<ImageRef, "repositoryName" | "imageDigest" | "imageTag">): string {
+    if (ref.imageDigest) {
+        return `${ref.repositoryName}@${ref.imageDigest.slice(0, 15)}…`;
+    }
+    return `${ref.repositoryName}:${ref.imageTag ?? "?"}`;
+}
+
+/** The full name for error messages: registry, repository, tag and digest, region. */
+export function fullLabel(ref: ImageRef): string {
+    const registry = ref.registryId ? `${ref.registryId}/` : "";
+    const tag = ref.imageTag ? `:${ref.imageTag}` : "";
+    const digest = ref.imageDigest ? `@${ref.imageDigest}` : "";
+    const where = ref.endpoint ? `${ref.region}, endpoint ${ref.endpoint}` : ref.region;
+    return `${registry}${ref.repositoryName}${tag}${digest} (${where})`;
+}

@@ -1,0 +1,96 @@
+// Waiting for a scan: a small state machine in the style of the AWS SDK's waiters,
+// with capped exponential backoff, jitter, a hard deadline and progress lines.
+
+/** Statuses after which ECR's answer will not change without a new scan. */
+const NON_TERMINAL = new Set(["IN_PROGRESS", "PENDING"]);
+const KNOWN = new Set([
+    "IN_PROGRESS",
+    "COMPLETE",
+    "FAILED",
+    "UNSUPPORTED_IMAGE",
+    "ACTIVE",
+    "PENDING",
+    "SCAN_ELIGIBILITY_EXPIRED",
+    "FINDINGS_UNAVAILABLE",
+    "LIMIT_EXCEEDED",
+    "IMAGE_ARCHIVED",
+]);
+
+/** Terminal: every known status except IN_PROGRESS and PENDING. An unknown one is not. */
+export function isTerminalStatus(status: string): boolean {
+    return KNOWN.has(status) && !NON_TERMINAL.has(status);
+}
+
+export interface Backoff {
+    /** Upper bound of the first delay; the first poll comes within this. */
+    firstDelayMs: number;
+    factor: number;
+    capMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { firstDelayMs: 2000, factor: 2, capMs: 30000 };
+export const PROGRESS_EVERY_MS = 15000;
+
+/**
+ * The delay before poll number `attempt` (0-based): min(cap, first * factor^attempt),
+ * with "equal jitter" (between half and all of it), so that many resources started
+ * together do not poll in lockstep, and no delay exceeds the cap.
+ */
+export function backoffDelay(attempt: number, random: () => number, backoff: Backoff = DEFAULT_BACKOFF): number {
+    const ceiling = Math.min(backoff.capMs, backoff.firstDelayMs * Math.pow(backoff.factor, attempt));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export interface PollCheck<T> {
+    terminal: boolean;
+    status: string;
+    value?: T;
+}
+
+export interface PollOptions<T> {
+    /** One look at the scan. Errors propagate: the caller decides what is retryable. */
+    check: () => Promise<PollCheck<T>>;
+    /** How long to wait in total, from `now()` at the call. */
+    timeoutMs: number;
+    now: () => number;
+    sleep: (ms: number) => Promise<void>;
+    random: () => number;
+    /** Progress sink; gets e.g. `web@sha256:1a2b… scan IN_PROGRESS, 45 s`. */
+    progress: (line: string) => void;
+    label: string;
+    backoff?: Backoff;
+}
+
+export type PollOutcome<T> =
+    | { kind: "done"; status: string; value: T | undefined; polls: number; waitedMs: number }
+    | { kind: "timeout"; status: string; polls: number; waitedMs: number };
+
+/** Polls until a terminal status or the deadline, whichever comes first. */
+export async function pollUntilTerminal<T>(opts: PollOptions<T>): Promise<PollOutcome<T>> {
+    const started = opts.now();
+    const deadline = started + opts.timeoutMs;
+    let lastProgress = Number.NEGATIVE_INFINITY;
+    let status = "PENDING";
+    let polls = 0;
+
+    for (let attempt = 0; ; attempt++) {
+        const remaining = deadline - opts.now();
+        if (remaining <= 0) {
+            return { kind: "timeout", status, polls, waitedMs: opts.now() - started };
+        }
+        // Never sleep past the deadline: the last poll lands on it.
+        await opts.sleep(Math.min(backoffDelay(attempt, opts.random, opts.backoff), remaining));
+
+        const result = await opts.check();
+        polls++;
+        status = result.status;
+        if (result.terminal) {
+            return { kind: "done", status, value: result.value, polls, waitedMs: opts.now() - started };
+        }
+        const now = opts.now();
+        if (now - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = now;
+            opts.progress(`${opts.label} scan ${status}, ${Math.round((now - started) / 1000)} s`);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+// Plain data types shared by the provider modules. Args (pulumi.Input fields) live in
+// resource.ts; these are what check returns (resolved inputs) and what create, update
+// and read return (outputs).
+
+/** Severities ECR reports, most severe first. */
+export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One entry of `ignoreFindings`, after check normalized the plain-string form. */
+export interface IgnoreEntry {
+    name: string;
+    /** ISO-8601; after this instant the entry no longer counts. */
+    until?: string;
+    reason?: string;
+}
+
+/** Inputs after check: validated, defaults filled. */
+export interface ImageScanInputs {
+    repositoryName: string;
+    imageDigest?: string;
+    imageTag?: string;
+    registryId?: string;
+    region?: string;
+    endpoint?: string;
+    profile?: string;
+    waitForCompletion: boolean;
+    timeoutSeconds: number;
+    rescanAfterHours?: number;
+    failOnSeverity?: Severity;
+    ignoreFindings: IgnoreEntry[];
+}
+
+/** A finding as kept in outputs. */
+export interface FindingSummary {
+    name: string;
+    severity: string;
+    uri?: string;
+    packageName?: string;
+    packageVersion?: string;
+}
+
+export type ScanType = "BASIC" | "ENHANCED";
+
+/** The result of a scan, as read from ECR. */
+export interface ScanResult {
+    scanStatus: string;
+    scanStatusDescription?: string;
+    scanType: ScanType;
+    scanCompletedAt?: string;
+    vulnerabilitySourceUpdatedAt?: string;
+    findingSeverityCounts: Record<string, number>;
+    /** Every finding listed, not only the top ones: the gate needs all of them. */
+    findings: FindingSummary[];
+}
+
+export interface ImageScanOutputs {
+    repositoryName: string;
+    registryId: string;
+    region: string;
+    imageDigest: string;
+    imageTag?: string;
+    endpoint?: string;
+    profile?: string;
+    waitForCompletion: boolean;
+    timeoutSeconds: number;
+    rescanAfterHours?: number;
+    failOnSeverity?: Severity;
+    ignoreFindings: IgnoreEntry[];
+
+    scanStatus: string;
+    scanStatusDescription?: string;
+    scanType: ScanType;
+    scanStartedAt: string;
+    nextScanAllowedAt: string;
+    scanCompletedAt?: string;
+    vulnerabilitySourceUpdatedAt?: string;
+    findingSeverityCounts: Record<string, number>;
+    findingsTotal: number;
+    topFindings: FindingSummary[];
+    adoptedExistingScan: boolean;
+}
+
+/** The engine cannot marshal undefined values: leave such keys out. */
+export function dropUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
