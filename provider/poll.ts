@@ -1,9 +1,9 @@
 // Waiting for a scan: a small state machine in the style of the AWS SDK's waiters,
 // with capped exponential backoff, jitter, a hard deadline and progress lines.
 
-/** Statuses after which ECR's answer will not change without a new scan. */
-const NON_TERMINAL = new Set(["IN_PROGRESS", "PENDING"]);
-const KNOWN = new Set([
+// Arrays, not Sets: the closure serializer writes a Set into state as {}.
+const NON_TERMINAL = ["IN_PROGRESS", "PENDING"];
+const KNOWN = [
     "IN_PROGRESS",
     "COMPLETE",
     "FAILED",
@@ -14,11 +14,11 @@ const KNOWN = new Set([
     "FINDINGS_UNAVAILABLE",
     "LIMIT_EXCEEDED",
     "IMAGE_ARCHIVED",
-]);
+];
 
 /** Terminal: every known status except IN_PROGRESS and PENDING. An unknown one is not. */
 export function isTerminalStatus(status: string): boolean {
-    return KNOWN.has(status) && !NON_TERMINAL.has(status);
+    return KNOWN.includes(status) && !NON_TERMINAL.includes(status);
 }
 
 export interface Backoff {

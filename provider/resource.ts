@@ -40,6 +40,10 @@ export interface ImageScanArgs {
     ignoreFindings?: pulumi.Input<pulumi.Input<string | IgnoreFindingArgs>[]>;
 }
 
+// One instance for all resources: the engine serializes it once per program run and
+// reuses the text (it caches by object).
+const sharedProvider = new ImageScanProvider();
+
 /** The `ecr` entry of the AWS provider's `aws:endpoints` config, if any. */
 function configuredEcrEndpoint(): string | undefined {
     for (const entry of awsConfig.endpoints ?? []) {
@@ -94,6 +98,6 @@ export class ImageScan extends pulumi.dynamic.Resource {
             topFindings: undefined,
             adoptedExistingScan: undefined,
         };
-        super(new ImageScanProvider(), name, props, opts, "imagescan", "ImageScan");
+        super(sharedProvider, name, props, opts, "imagescan", "ImageScan");
     }
 }

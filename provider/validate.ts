@@ -20,7 +20,8 @@ const REGION_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ISO_DATE_PATTERN =
     /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-const KNOWN_PROPERTIES = new Set([
+// Arrays, not Sets: the closure serializer writes a Set into state as {}.
+const KNOWN_PROPERTIES = [
     "repositoryName",
     "imageDigest",
     "imageTag",
@@ -35,7 +36,7 @@ const KNOWN_PROPERTIES = new Set([
     "ignoreFindings",
     // Added by the dynamic provider host to every resource.
     "__provider",
-]);
+];
 
 /** Shows a bad value in a message without dumping a huge one. */
 function show(value: unknown): string {
@@ -58,7 +59,7 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
     const fail = (property: string, reason: string) => failures.push({ property, reason });
 
     for (const key of Object.keys(news)) {
-        if (!KNOWN_PROPERTIES.has(key)) {
+        if (!KNOWN_PROPERTIES.includes(key)) {
             fail(key, `unknown property "${key}" (value ${show(news[key])}). Remove it, or check its spelling against the ImageScan input reference.`);
         }
     }

@@ -21,6 +21,7 @@ export function useDummyCredentials(): void {
     process.env.AWS_ACCESS_KEY_ID = DUMMY_KEY_ID;
     process.env.AWS_SECRET_ACCESS_KEY = DUMMY_SECRET;
     process.env.AWS_REGION = REGION;
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_ENDPOINT_URL_ECR;
     delete process.env.AWS_ENDPOINT_URL;

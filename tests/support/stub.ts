@@ -1,0 +1,95 @@
+// A scripted EcrTransport for the paths moto cannot produce (enhanced scanning,
+// UnsupportedImageTypeException, ACTIVE/PENDING/IMAGE_ARCHIVED, late scans, timeouts).
+
+import {
+    DescribeImageScanFindingsCommandOutput,
+    DescribeImagesCommandOutput,
+    StartImageScanCommandOutput,
+} from "@aws-sdk/client-ecr";
+import { EcrTarget, EcrTransport } from "../../provider/ecr";
+
+export const DIGEST = "sha256:" + "ab".repeat(32);
+export const REGISTRY = "210987654321";
+
+/** An error shaped like the SDK's: what matters is `name`. */
+export function awsError(name: string, message = name): Error {
+    const e = new Error(message);
+    e.name = name;
+    return e;
+}
+
+type Answer<T> = T | Error | (() => T | Error);
+
+export interface StubScript {
+    describeImages?: Answer<Partial<DescribeImagesCommandOutput>>[];
+    startImageScan?: Answer<Partial<StartImageScanCommandOutput>>[];
+    describeImageScanFindings?: Answer<Partial<DescribeImageScanFindingsCommandOutput>>[];
+}
+
+export interface Stub {
+    factory: (target: EcrTarget) => EcrTransport;
+    calls: string[];
+    targets: EcrTarget[];
+}
+
+/** The image exists, with one tag. */
+export function imageFound(digest = DIGEST): Partial<DescribeImagesCommandOutput> {
+    return { imageDetails: [{ imageDigest: digest, registryId: REGISTRY, imageTags: ["v1"] }] };
+}
+
+export function scanStatus(status: string, extra: Partial<DescribeImageScanFindingsCommandOutput> = {}): Partial<DescribeImageScanFindingsCommandOutput> {
+    return { imageScanStatus: { status: status as never, description: `stub ${status}` }, ...extra };
+}
+
+/**
+ * Each operation answers from its list in order; the last answer repeats. An operation
+ * with no list fails the test loudly.
+ */
+export function stubTransport(script: StubScript): Stub {
+    const calls: string[] = [];
+    const targets: EcrTarget[] = [];
+    const index: Record<string, number> = {};
+    function next<T>(op: keyof StubScript): Promise<T> {
+        calls.push(op);
+        const list = script[op] as Answer<unknown>[] | undefined;
+        if (!list || list.length === 0) {
+            return Promise.reject(new Error(`stub: unexpected ${op}`));
+        }
+        const i = Math.min(index[op] ?? 0, list.length - 1);
+        index[op] = i + 1;
+        const a = list[i];
+        const value = typeof a === "function" ? (a as () => unknown)() : a;
+        return value instanceof Error ? Promise.reject(value) : Promise.resolve(value as T);
+    }
+    return {
+        calls,
+        targets,
+        factory: (target) => {
+            targets.push(target);
+            return {
+                describeImages: () => next("describeImages"),
+                startImageScan: () => next("startImageScan"),
+                describeImageScanFindings: () => next("describeImageScanFindings"),
+                region: async () => target.region ?? "eu-west-1",
+            };
+        },
+    };
+}
+
+/** A fake clock whose sleep advances it: backoff and deadlines run instantly. */
+export function fakeClock(start = Date.parse("2026-11-29T10:00:00Z")) {
+    let now = start;
+    const sleeps: number[] = [];
+    return {
+        now: () => new Date(now),
+        sleep: async (ms: number) => {
+            sleeps.push(ms);
+            now += ms;
+        },
+        advance: (ms: number) => {
+            now += ms;
+        },
+        sleeps,
+        elapsed: () => now - start,
+    };
+}
