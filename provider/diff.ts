@@ -1,6 +1,7 @@
 // diff as a pure function of the old outputs, the new inputs and now. The provider
 // does the one AWS call a plan may need (resolving a tag) and passes the answer in.
 
+import { expiredIgnores, severityRank } from "./gate";
 import { isTerminalStatus } from "./poll";
 import { rescanDue } from "./quota";
 import { ImageScanInputs, ImageScanOutputs } from "./types";
@@ -96,9 +97,13 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         }
     }
     if (news.failOnSeverity !== undefined) {
-        const expired = news.ignoreFindings.filter((e) => e.until !== undefined && Date.parse(e.until) <= ctx.now.getTime());
+        // An expired ignore of a finding the last result holds at or above the threshold:
+        // the gate must see it again (update re-reads, never scans). Only those, so that
+        // a stale entry for a finding that is gone does not plan an update forever.
+        const threshold = severityRank(news.failOnSeverity);
+        const blocking = new Set(olds.topFindings.filter((f) => severityRank(f.severity) >= threshold).map((f) => f.name));
+        const expired = expiredIgnores(news.ignoreFindings, ctx.now).filter((e) => blocking.has(e.name));
         if (expired.length > 0) {
-            // The gate must see the finding again; update re-reads without scanning.
             reasons.push(`ignore expired: ${expired.map((e) => e.name).join(", ")}`);
         }
     }

@@ -17,6 +17,20 @@ export function isCompletedScan(status: string): boolean {
     return status === "COMPLETE" || status === "ACTIVE";
 }
 
+/**
+ * When an ignore entry stops counting. A date-only `until` ("2026-12-31") covers that
+ * whole day (UTC), as a person reading it would expect.
+ */
+export function ignoreExpiresAt(until: string): number {
+    const at = Date.parse(until);
+    return /^\d{4}-\d{2}-\d{2}$/.test(until) ? at + 24 * 3600_000 : at;
+}
+
+/** Ignore entries whose `until` has passed at `now`. */
+export function expiredIgnores(ignores: IgnoreEntry[], now: Date): IgnoreEntry[] {
+    return ignores.filter((e) => e.until !== undefined && ignoreExpiresAt(e.until) <= now.getTime());
+}
+
 export interface GateVerdict {
     passed: boolean;
     /** Findings left after ignores, per severity at or above the threshold. */
@@ -37,18 +51,11 @@ export function evaluateGate(
     ignores: IgnoreEntry[],
     now: Date,
 ): GateVerdict {
-    const warnings: string[] = [];
-    const active = new Set<string>();
-    for (const entry of ignores) {
-        if (entry.until !== undefined && Date.parse(entry.until) <= now.getTime()) {
-            warnings.push(
-                `ignoreFindings entry "${entry.name}" expired at ${entry.until} and counts again for ${fullLabel(image)}; ` +
-                    `fix the finding or extend "until".`,
-            );
-        } else {
-            active.add(entry.name);
-        }
-    }
+    const expired = expiredIgnores(ignores, now);
+    const warnings = expired.map(
+        (e) => `ignoreFindings entry "${e.name}" expired at ${e.until} and counts again for ${fullLabel(image)}; fix the finding or extend "until".`,
+    );
+    const active = new Set(ignores.filter((e) => !expired.includes(e)).map((e) => e.name));
 
     const pass: GateVerdict = { passed: true, blockingCounts: {}, blockingTotal: 0, blockingNames: [], warnings };
     if (failOnSeverity === undefined) {
@@ -91,7 +98,8 @@ export function evaluateGate(
         .map(([s, n]) => `${s}: ${n}`)
         .join(", ");
     const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
-    const more = blockingNames.length > names.length ? ` and ${blockingNames.length - names.length} more` : "";
+    // ECR's counts may exceed what it listed: "more" covers both.
+    const more = blockingTotal > names.length ? ` and ${blockingTotal - names.length} more` : "";
     const example = names[0] ?? "CVE-YYYY-NNNN";
     return {
         passed: false,

@@ -21,6 +21,8 @@ const ISO_DATE_PATTERN =
     /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 // Arrays, not Sets: the closure serializer writes a Set into state as {}.
+const USERINFO = "it must not hold user:password (shown here as ***); give credentials through the AWS SDK chain or profile.";
+
 const KNOWN_PROPERTIES = [
     "repositoryName",
     "imageDigest",
@@ -40,6 +42,10 @@ const KNOWN_PROPERTIES = [
 
 /** Shows a bad value in a message without dumping a huge one. */
 function show(value: unknown): string {
+    if (typeof value === "number") {
+        // JSON.stringify would print NaN and Infinity as null.
+        return String(value);
+    }
     let text: string;
     try {
         text = JSON.stringify(value) ?? String(value);
@@ -47,6 +53,21 @@ function show(value: unknown): string {
         text = String(value);
     }
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** ISO-8601 and a real calendar day: Date.parse rolls 2026-02-30 over to March. */
+function isIsoDate(text: string): boolean {
+    if (!ISO_DATE_PATTERN.test(text) || Number.isNaN(Date.parse(text))) {
+        return false;
+    }
+    const [y, m, d] = text.slice(0, 10).split("-").map(Number);
+    const day = new Date(Date.UTC(y, m - 1, d));
+    return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/** The endpoint as safe to print: user:password replaced. */
+function redactUrl(text: string): string {
+    return text.replace(/\/\/[^/@]*@/, "//***@");
 }
 
 function isUnknown(value: unknown): boolean {
@@ -74,6 +95,10 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
             return undefined;
         }
         const problem = rule(value);
+        if (problem === USERINFO) {
+            fail(property, `${property} ${show(redactUrl(value))} is invalid: ${problem}`);
+            return undefined;
+        }
         if (problem) {
             fail(property, `${property} ${show(value)} is invalid: ${problem}`);
             return undefined;
@@ -124,7 +149,7 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
         }
         if (url.username || url.password) {
             // State and logs would hold the credentials: refuse them outright.
-            return "it must not hold user:password; give credentials through the AWS SDK chain or profile.";
+            return USERINFO;
         }
         return undefined;
     });
@@ -204,7 +229,7 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
                 }
                 const out: IgnoreEntry = { name: e.name };
                 if (e.until != null) {
-                    if (typeof e.until !== "string" || !ISO_DATE_PATTERN.test(e.until) || Number.isNaN(Date.parse(e.until))) {
+                    if (typeof e.until !== "string" || !isIsoDate(e.until)) {
                         fail(`${property}.until`, `${property}.until must be an ISO-8601 date such as "2026-12-31" or "2026-12-31T00:00:00Z"; got ${show(e.until)}.`);
                         return;
                     }

@@ -1,0 +1,248 @@
+import { strict as assert } from "assert";
+import { DiffContext, DiffPlan, planDiff } from "../provider/diff";
+import { ImageScanInputs, ImageScanOutputs } from "../provider/types";
+import { UNKNOWN } from "../provider/validate";
+
+const D1 = "sha256:" + "1".repeat(64);
+const D2 = "sha256:" + "2".repeat(64);
+const STARTED = "2026-03-10T08:00:00.000Z";
+const MIN = 60 * 1000;
+const HOUR = 60 * MIN;
+const at = (offsetMs: number) => new Date(Date.parse(STARTED) + offsetMs);
+/** Inside the window, settings unchanged: the ordinary re-run. */
+const SOON = at(23 * HOUR + 59 * MIN);
+
+function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
+    return {
+        repositoryName: "web",
+        registryId: "123456789012",
+        region: "us-east-1",
+        imageDigest: D1,
+        waitForCompletion: true,
+        timeoutSeconds: 1200,
+        ignoreFindings: [],
+        scanStatus: "COMPLETE",
+        scanType: "BASIC",
+        scanStartedAt: STARTED,
+        nextScanAllowedAt: "2026-03-11T08:00:00.000Z",
+        scanCompletedAt: "2026-03-10T08:01:00.000Z",
+        findingSeverityCounts: {},
+        findingsTotal: 0,
+        topFindings: [],
+        adoptedExistingScan: false,
+        ...over,
+    };
+}
+
+/** New inputs as check returns them, matching olds() by default. */
+function news(over: Partial<ImageScanInputs> = {}): ImageScanInputs {
+    return {
+        repositoryName: "web",
+        imageDigest: D1,
+        region: "us-east-1",
+        waitForCompletion: true,
+        timeoutSeconds: 1200,
+        ignoreFindings: [],
+        ...over,
+    };
+}
+
+function plan(o: ImageScanOutputs, n: ImageScanInputs, ctx: Partial<DiffContext> = {}): DiffPlan {
+    const p = planDiff(o, n, { now: SOON, ...ctx });
+    assert.equal(typeof p.changes, "boolean", `changes must be a boolean: ${JSON.stringify(p)}`);
+    assert.equal(typeof p.rescan, "boolean", `rescan must be a boolean: ${JSON.stringify(p)}`);
+    assert.ok(Array.isArray(p.replaces));
+    return p;
+}
+
+function assertNoChange(p: DiffPlan) {
+    assert.deepEqual({ changes: p.changes, replaces: p.replaces, rescan: p.rescan }, { changes: false, replaces: [], rescan: false }, p.reasons.join("; "));
+}
+
+function assertUpdate(p: DiffPlan, rescan = false) {
+    assert.deepEqual({ changes: p.changes, replaces: p.replaces, rescan: p.rescan }, { changes: true, replaces: [], rescan }, p.reasons.join("; "));
+}
+
+function assertReplace(p: DiffPlan, replaces: string[]) {
+    assert.equal(p.changes, true);
+    assert.deepEqual([...p.replaces].sort(), [...replaces].sort(), p.reasons.join("; "));
+    assert.equal(p.rescan, false);
+}
+
+describe("planDiff", () => {
+    describe("replace", () => {
+        it("repositoryName changes", () => {
+            assertReplace(plan(olds(), news({ repositoryName: "api" })), ["repositoryName"]);
+        });
+        it("registryId changes", () => {
+            assertReplace(plan(olds(), news({ registryId: "210987654321" })), ["registryId"]);
+        });
+        it("unset registryId does not replace (olds hold the caller's registry as ECR reported it)", () => {
+            assertNoChange(plan(olds(), news({ registryId: undefined })));
+        });
+        it("the same registryId, now explicit, does not replace", () => {
+            assertNoChange(plan(olds(), news({ registryId: "123456789012" })));
+        });
+        it("region changes", () => {
+            assertReplace(plan(olds(), news({ region: "eu-west-1" })), ["region"]);
+        });
+        it("unset region compares with the default region: different -> replace", () => {
+            assertReplace(plan(olds(), news({ region: undefined }), { defaultRegion: "eu-west-1" }), ["region"]);
+        });
+        it("unset region compares with the default region: same -> no change", () => {
+            assertNoChange(plan(olds(), news({ region: undefined }), { defaultRegion: "us-east-1" }));
+        });
+        it("unset region with an unknown default -> no change", () => {
+            assertNoChange(plan(olds(), news({ region: undefined }), { defaultRegion: undefined }));
+        });
+        it("an explicit region wins over the default region", () => {
+            assertNoChange(plan(olds(), news({ region: "us-east-1" }), { defaultRegion: "eu-west-1" }));
+        });
+        it("digest changes", () => {
+            assertReplace(plan(olds(), news({ imageDigest: D2 })), ["imageDigest"]);
+        });
+        it("digest changes, even with the same tag", () => {
+            assertReplace(plan(olds({ imageTag: "latest" }), news({ imageDigest: D2, imageTag: "latest" })), ["imageDigest"]);
+        });
+        it("tag-only: the tag moved to another digest", () => {
+            const p = plan(olds({ imageTag: "latest" }), news({ imageDigest: undefined, imageTag: "latest" }), { resolvedDigest: D2 });
+            assertReplace(p, ["imageDigest"]);
+        });
+        it("tag-only: the tag is gone", () => {
+            const p = plan(olds({ imageTag: "latest" }), news({ imageDigest: undefined, imageTag: "latest" }), { resolvedDigest: null });
+            assertReplace(p, ["imageDigest"]);
+        });
+        it("tag-only: the tag still resolves to the same digest -> no change", () => {
+            assertNoChange(plan(olds({ imageTag: "latest" }), news({ imageDigest: undefined, imageTag: "latest" }), { resolvedDigest: D1 }));
+        });
+        it("tag-only: an unknown tag (preview) replaces", () => {
+            assertReplace(plan(olds({ imageTag: "latest" }), news({ imageDigest: undefined, imageTag: UNKNOWN })), ["imageDigest"]);
+        });
+        it("several identity changes are all listed", () => {
+            assertReplace(plan(olds(), news({ repositoryName: "api", region: "eu-west-1", imageDigest: D2 })), ["repositoryName", "region", "imageDigest"]);
+        });
+        it("a replace is not also a rescan, even when one is due", () => {
+            const p = plan(olds({ rescanAfterHours: 24 }), news({ imageDigest: D2, rescanAfterHours: 24 }), { now: at(30 * HOUR) });
+            assertReplace(p, ["imageDigest"]);
+        });
+    });
+
+    describe("no change", () => {
+        it("the same digest, nothing else changed", () => {
+            assertNoChange(plan(olds(), news()));
+        });
+        it("re-run inside the window (23 h 59 m after the scan) never plans a scan", () => {
+            assertNoChange(plan(olds(), news(), { now: at(23 * HOUR + 59 * MIN) }));
+        });
+        it("re-run long after the window, rescanAfterHours unset, plans nothing", () => {
+            assertNoChange(plan(olds(), news(), { now: at(400 * HOUR) }));
+        });
+        it("an adopted scan re-run inside the window plans nothing", () => {
+            assertNoChange(plan(olds({ adoptedExistingScan: true }), news(), { now: at(HOUR) }));
+        });
+        for (const status of ["COMPLETE", "FAILED", "UNSUPPORTED_IMAGE", "ACTIVE", "SCAN_ELIGIBILITY_EXPIRED", "FINDINGS_UNAVAILABLE", "LIMIT_EXCEEDED"]) {
+            it(`olds.scanStatus ${status} (terminal) plans nothing`, () => {
+                assertNoChange(plan(olds({ scanStatus: status }), news()));
+            });
+        }
+        it("an ignore entry in the future with failOnSeverity set plans nothing", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-12" }];
+            assertNoChange(plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores })));
+        });
+    });
+
+    describe("rescanAfterHours", () => {
+        it("24 h, at 23 h 59 m -> no change", () => {
+            assertNoChange(plan(olds({ rescanAfterHours: 24 }), news({ rescanAfterHours: 24 }), { now: at(23 * HOUR + 59 * MIN) }));
+        });
+        it("24 h, at 24 h 1 m -> update with rescan", () => {
+            assertUpdate(plan(olds({ rescanAfterHours: 24 }), news({ rescanAfterHours: 24 }), { now: at(24 * HOUR + MIN) }), true);
+        });
+        it("48 h, at 24 h 1 m -> no change; at 48 h -> rescan", () => {
+            assertNoChange(plan(olds({ rescanAfterHours: 48 }), news({ rescanAfterHours: 48 }), { now: at(24 * HOUR + MIN) }));
+            assertUpdate(plan(olds({ rescanAfterHours: 48 }), news({ rescanAfterHours: 48 }), { now: at(48 * HOUR) }), true);
+        });
+        it("newly set and already due -> update with rescan", () => {
+            assertUpdate(plan(olds(), news({ rescanAfterHours: 24 }), { now: at(30 * HOUR) }), true);
+        });
+        it("newly set, not yet due -> update without rescan (a setting changed)", () => {
+            assertUpdate(plan(olds(), news({ rescanAfterHours: 24 }), { now: at(HOUR) }), false);
+        });
+    });
+
+    describe("update without replace", () => {
+        for (const status of ["IN_PROGRESS", "PENDING"]) {
+            it(`olds.scanStatus ${status}: collect the result`, () => {
+                assertUpdate(plan(olds({ scanStatus: status }), news(), { now: at(MIN) }));
+            });
+        }
+        it("olds.scanStatus unknown to this version is collected too", () => {
+            assertUpdate(plan(olds({ scanStatus: "SOMETHING_NEW" }), news()));
+        });
+
+        const settings: [string, Partial<ImageScanOutputs>, Partial<ImageScanInputs>][] = [
+            ["failOnSeverity set", {}, { failOnSeverity: "HIGH" }],
+            ["failOnSeverity changed", { failOnSeverity: "HIGH" }, { failOnSeverity: "CRITICAL" }],
+            ["failOnSeverity unset", { failOnSeverity: "HIGH" }, {}],
+            ["ignoreFindings added", {}, { ignoreFindings: [{ name: "CVE-1" }] }],
+            ["ignoreFindings reason changed", { ignoreFindings: [{ name: "CVE-1", reason: "a" }] }, { ignoreFindings: [{ name: "CVE-1", reason: "b" }] }],
+            ["ignoreFindings until extended", { ignoreFindings: [{ name: "CVE-1", until: "2026-04-01" }] }, { ignoreFindings: [{ name: "CVE-1", until: "2026-05-01" }] }],
+            ["timeoutSeconds", {}, { timeoutSeconds: 600 }],
+            ["waitForCompletion", {}, { waitForCompletion: false }],
+            ["imageTag with a digest pinned", { imageTag: "1.0" }, { imageTag: "1.1" }],
+            ["imageTag added with a digest pinned", {}, { imageTag: "1.0" }],
+            ["endpoint", {}, { endpoint: "http://127.0.0.1:5000" }],
+            ["profile", { profile: "dev" }, { profile: "prod" }],
+            ["rescanAfterHours changed", { rescanAfterHours: 48 }, { rescanAfterHours: 72 }],
+        ];
+        for (const [name, o, n] of settings) {
+            it(name, () => {
+                assertUpdate(plan(olds(o), news(n)));
+            });
+        }
+
+        it("an expired ignore of a finding at or above failOnSeverity -> update (the gate must see it again)", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
+            const topFindings = [{ name: "CVE-1", severity: "HIGH" }];
+            const p = plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) });
+            assertUpdate(p);
+            assert.ok(p.reasons.some((r) => r.includes("CVE-1")), p.reasons.join("; "));
+        });
+        it("an expired ignore of a finding that is gone or below the threshold -> no change (no update forever)", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
+            assertNoChange(plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }));
+            const low = [{ name: "CVE-1", severity: "LOW" }];
+            assertNoChange(plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings: low }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }));
+        });
+        it("a date-only until covers that whole day", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-10" }];
+            const topFindings = [{ name: "CVE-1", severity: "CRITICAL" }];
+            const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings });
+            const n = news({ failOnSeverity: "HIGH", ignoreFindings: ignores });
+            assertNoChange(plan(o, n, { now: new Date("2026-03-10T23:59:00Z") }));
+            assertUpdate(plan(o, n, { now: new Date("2026-03-11T00:00:00Z") }));
+        });
+        it("an expired ignore without failOnSeverity -> no change", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
+            assertNoChange(plan(olds({ ignoreFindings: ignores }), news({ ignoreFindings: ignores }), { now: at(5 * HOUR) }));
+        });
+    });
+
+    it("changes is always an explicit boolean", () => {
+        const cases: [ImageScanOutputs, ImageScanInputs, Partial<DiffContext>][] = [
+            [olds(), news(), {}],
+            [olds(), news({ imageDigest: D2 }), {}],
+            [olds({ scanStatus: "IN_PROGRESS" }), news(), {}],
+            [olds({ rescanAfterHours: 24 }), news({ rescanAfterHours: 24 }), { now: at(25 * HOUR) }],
+            [olds(), news({ imageDigest: undefined, imageTag: "x" }), { resolvedDigest: undefined }],
+            [olds(), news({ region: undefined }), {}],
+        ];
+        const seen = new Set<boolean>();
+        for (const [o, n, c] of cases) {
+            const p = plan(o, n, c);
+            assert.ok(p.changes === true || p.changes === false, JSON.stringify(p));
+            seen.add(p.changes);
+        }
+        assert.deepEqual([...seen].sort(), [false, true]);
+    });
+});

@@ -1,0 +1,323 @@
+import { strict as assert } from "assert";
+import { backoffDelay, DEFAULT_BACKOFF, isTerminalStatus, PollCheck, pollUntilTerminal, PROGRESS_EVERY_MS } from "../provider/poll";
+
+const LABEL = "web@sha256:1a2b…";
+const LINE = /^web@sha256:1a2b… scan ([A-Z_]+), (\d+) s$/;
+
+/** A fake clock: time moves only when the code under test sleeps. */
+function fakeClock(start = 1_773_000_000_000) {
+    let t = start;
+    const sleeps: number[] = [];
+    return {
+        now: () => t,
+        sleep: async (ms: number) => {
+            assert.ok(Number.isFinite(ms) && ms >= 0, `bad sleep ${ms}`);
+            sleeps.push(ms);
+            t += ms;
+        },
+        sleeps,
+        elapsed: () => t - start,
+    };
+}
+
+/** A check that answers the given statuses in order, then the last one forever. */
+function scripted(statuses: string[], value = "result") {
+    let calls = 0;
+    const check = async (): Promise<PollCheck<string>> => {
+        const status = statuses[Math.min(calls, statuses.length - 1)];
+        calls++;
+        const terminal = isTerminalStatus(status);
+        return terminal ? { terminal, status, value } : { terminal, status };
+    };
+    return { check, calls: () => calls };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe("poll", () => {
+    describe("backoffDelay", () => {
+        // ceiling = min(30000, 2000 * 2^attempt); delay = ceiling/2 + random * ceiling/2, rounded.
+        const expected: Record<string, number[]> = {
+            "0": [1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000],
+            "0.5": [1500, 3000, 6000, 12000, 22500, 22500, 22500, 22500, 22500],
+            "0.999": [1999, 3998, 7996, 15992, 29985, 29985, 29985, 29985, 29985],
+        };
+        for (const [r, delays] of Object.entries(expected)) {
+            it(`random ${r}: attempts 0..8`, () => {
+                const random = () => Number(r);
+                assert.deepEqual(
+                    delays.map((_, attempt) => backoffDelay(attempt, random)),
+                    delays,
+                );
+            });
+        }
+        it("the first delay is within 2 s, whatever the jitter", () => {
+            for (const r of [0, 0.25, 0.5, 0.75, 0.999, 0.9999999]) {
+                const d = backoffDelay(0, () => r);
+                assert.ok(d >= 1000 && d <= 2000, `random ${r}: ${d}`);
+            }
+        });
+        it("never exceeds the 30 s cap, even for huge attempt numbers", () => {
+            for (const attempt of [4, 5, 10, 20, 100, 1000, 2000]) {
+                for (const r of [0, 0.5, 0.999, 0.9999999]) {
+                    const d = backoffDelay(attempt, () => r);
+                    assert.ok(Number.isFinite(d), `attempt ${attempt}: ${d}`);
+                    assert.ok(d <= 30000, `attempt ${attempt} random ${r}: ${d}`);
+                    assert.ok(d >= 15000, `attempt ${attempt} random ${r}: ${d}`);
+                }
+            }
+        });
+        it("default backoff is 2 s first, factor 2, cap 30 s", () => {
+            assert.deepEqual(DEFAULT_BACKOFF, { firstDelayMs: 2000, factor: 2, capMs: 30000 });
+            assert.equal(PROGRESS_EVERY_MS, 15000);
+        });
+    });
+
+    describe("isTerminalStatus", () => {
+        const cases: [string, boolean][] = [
+            ["IN_PROGRESS", false],
+            ["PENDING", false],
+            ["COMPLETE", true],
+            ["FAILED", true],
+            ["UNSUPPORTED_IMAGE", true],
+            ["ACTIVE", true],
+            ["SCAN_ELIGIBILITY_EXPIRED", true],
+            ["FINDINGS_UNAVAILABLE", true],
+            ["LIMIT_EXCEEDED", true],
+            ["IMAGE_ARCHIVED", true],
+            ["SOMETHING_NEW", false],
+            ["", false],
+            ["complete", false],
+        ];
+        for (const [status, terminal] of cases) {
+            it(`${JSON.stringify(status)} -> ${terminal}`, () => {
+                assert.equal(isTerminalStatus(status), terminal);
+            });
+        }
+    });
+
+    describe("pollUntilTerminal", () => {
+        it("backs off exponentially: IN_PROGRESS x4 then COMPLETE, random 0.5", async () => {
+            const clock = fakeClock();
+            const { check, calls } = scripted(["IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS", "COMPLETE"]);
+            const lines: string[] = [];
+            const outcome = await pollUntilTerminal({
+                check,
+                timeoutMs: 1_200_000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                progress: (l) => lines.push(l),
+                label: LABEL,
+            });
+            assert.deepEqual(clock.sleeps, [1500, 3000, 6000, 12000, 22500]);
+            assert.equal(calls(), 5);
+            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "result", polls: 5, waitedMs: 45000 });
+            // Lines at 1.5 s and 22.5 s (21 s after the first); 4.5 s and 10.5 s are too soon.
+            assert.deepEqual(lines, [`${LABEL} scan IN_PROGRESS, 2 s`, `${LABEL} scan IN_PROGRESS, 23 s`]);
+        });
+
+        it("returns at once when the first poll is terminal, within 2 s", async () => {
+            const clock = fakeClock();
+            const { check } = scripted(["FAILED"], "v");
+            const lines: string[] = [];
+            const outcome = await pollUntilTerminal({
+                check,
+                timeoutMs: 60000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.999,
+                progress: (l) => lines.push(l),
+                label: LABEL,
+            });
+            assert.deepEqual(clock.sleeps, [1999]);
+            assert.deepEqual(outcome, { kind: "done", status: "FAILED", value: "v", polls: 1, waitedMs: 1999 });
+            assert.deepEqual(lines, []);
+        });
+
+        it("keeps polling through an unknown status", async () => {
+            const clock = fakeClock();
+            const { check, calls } = scripted(["SOMETHING_NEW", "PENDING", "COMPLETE"]);
+            const outcome = await pollUntilTerminal({
+                check,
+                timeoutMs: 60000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0,
+                progress: () => undefined,
+                label: LABEL,
+            });
+            assert.equal(calls(), 3);
+            assert.equal(outcome.kind, "done");
+            assert.equal(outcome.status, "COMPLETE");
+            assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
+        });
+
+        it("times out at the deadline: 10000 ms always IN_PROGRESS, last sleep clipped", async () => {
+            const clock = fakeClock();
+            const { check, calls } = scripted(["IN_PROGRESS"]);
+            const outcome = await pollUntilTerminal({
+                check,
+                timeoutMs: 10000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                progress: () => undefined,
+                label: LABEL,
+            });
+            assert.deepEqual(clock.sleeps, [1500, 3000, 5500]);
+            assert.equal(sum(clock.sleeps), 10000);
+            assert.equal(calls(), 3);
+            assert.deepEqual(outcome, { kind: "timeout", status: "IN_PROGRESS", polls: 3, waitedMs: 10000 });
+        });
+
+        it("never sleeps past the deadline, for any timeout and jitter", async () => {
+            for (const timeoutMs of [1, 999, 1000, 1500, 2000, 4499, 10000, 29999, 60000, 61234, 1_200_000]) {
+                for (const r of [0, 0.5, 0.999]) {
+                    const clock = fakeClock();
+                    const { check } = scripted(["IN_PROGRESS"]);
+                    let checksAfterDeadline = 0;
+                    const started = clock.now();
+                    const outcome = await pollUntilTerminal({
+                        check: async () => {
+                            if (clock.now() - started > timeoutMs) {
+                                checksAfterDeadline++;
+                            }
+                            return check();
+                        },
+                        timeoutMs,
+                        now: clock.now,
+                        sleep: async (ms) => {
+                            await clock.sleep(ms);
+                            assert.ok(clock.elapsed() <= timeoutMs, `slept past the deadline: ${clock.elapsed()} > ${timeoutMs}`);
+                        },
+                        random: () => r,
+                        progress: () => undefined,
+                        label: LABEL,
+                    });
+                    const label = `timeout ${timeoutMs}, random ${r}`;
+                    assert.equal(outcome.kind, "timeout", label);
+                    assert.equal(sum(clock.sleeps), timeoutMs, label);
+                    assert.equal(outcome.waitedMs, timeoutMs, label);
+                    assert.equal(checksAfterDeadline, 0, label);
+                    assert.ok(clock.sleeps.every((s) => s <= 30000), `${label}: ${clock.sleeps}`);
+                    assert.ok(clock.sleeps.every((s) => s > 0), `${label}: zero sleep in ${clock.sleeps}`);
+                }
+            }
+        });
+
+        it("a terminal answer at the deadline is a result, not a timeout", async () => {
+            const clock = fakeClock();
+            let calls = 0;
+            const outcome = await pollUntilTerminal<string>({
+                check: async () => (++calls < 3 ? { terminal: false, status: "IN_PROGRESS" } : { terminal: true, status: "COMPLETE", value: "x" }),
+                timeoutMs: 10000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                progress: () => undefined,
+                label: LABEL,
+            });
+            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "x", polls: 3, waitedMs: 10000 });
+        });
+
+        it("prints progress at most once per 15 s, in the documented format", async () => {
+            const clock = fakeClock();
+            const { check } = scripted(["IN_PROGRESS"]);
+            const lines: { line: string; at: number }[] = [];
+            const outcome = await pollUntilTerminal({
+                check,
+                timeoutMs: 600_000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0.5,
+                progress: (line) => lines.push({ line, at: clock.elapsed() }),
+                label: LABEL,
+            });
+            assert.equal(outcome.kind, "timeout");
+            // Polls at 1.5, 4.5, 10.5, 22.5 s, then every 22.5 s to 585 s, then at 600 s.
+            // Lines at 1.5 s, 22.5 s, every poll from there to 585 s, and 600 s.
+            assert.equal(lines.length, 28);
+            for (const { line, at } of lines) {
+                const m = LINE.exec(line);
+                assert.ok(m, `bad progress line ${JSON.stringify(line)}`);
+                assert.equal(m![1], "IN_PROGRESS");
+                assert.equal(Number(m![2]), Math.round(at / 1000), line);
+            }
+            for (let i = 1; i < lines.length; i++) {
+                assert.ok(lines[i].at - lines[i - 1].at >= 15000, `lines ${i - 1} and ${i} only ${lines[i].at - lines[i - 1].at} ms apart`);
+            }
+            assert.ok(lines.some((l) => l.line === `${LABEL} scan IN_PROGRESS, 45 s`), "a line at 45 s");
+            assert.ok(lines.length <= Math.floor(600_000 / 15000) + 1);
+        });
+
+        it("rate-limits progress when polls are frequent", async () => {
+            const clock = fakeClock();
+            const { check, calls } = scripted(["PENDING"]);
+            const lines: { line: string; at: number }[] = [];
+            await pollUntilTerminal({
+                check,
+                timeoutMs: 60000,
+                now: clock.now,
+                sleep: clock.sleep,
+                random: () => 0,
+                progress: (line) => lines.push({ line, at: clock.elapsed() }),
+                label: LABEL,
+                backoff: { firstDelayMs: 1000, factor: 1, capMs: 1000 },
+            });
+            assert.equal(calls(), 120);
+            // Polls every 500 ms: lines at 0.5, 15.5, 30.5 and 45.5 s only.
+            assert.deepEqual(
+                lines.map((l) => l.at),
+                [500, 15500, 30500, 45500],
+            );
+            assert.deepEqual(
+                lines.map((l) => l.line),
+                [`${LABEL} scan PENDING, 1 s`, `${LABEL} scan PENDING, 16 s`, `${LABEL} scan PENDING, 31 s`, `${LABEL} scan PENDING, 46 s`],
+            );
+        });
+
+        it("propagates errors thrown by check", async () => {
+            const clock = fakeClock();
+            const boom = new Error("AccessDeniedException: not allowed");
+            let calls = 0;
+            await assert.rejects(
+                pollUntilTerminal({
+                    check: async () => {
+                        if (++calls === 3) {
+                            throw boom;
+                        }
+                        return { terminal: false, status: "IN_PROGRESS" };
+                    },
+                    timeoutMs: 60000,
+                    now: clock.now,
+                    sleep: clock.sleep,
+                    random: () => 0.5,
+                    progress: () => undefined,
+                    label: LABEL,
+                }),
+                (err) => err === boom,
+            );
+            assert.equal(calls, 3);
+            assert.deepEqual(clock.sleeps, [1500, 3000, 6000]);
+        });
+
+        it("propagates an error from the first check", async () => {
+            const clock = fakeClock();
+            await assert.rejects(
+                pollUntilTerminal({
+                    check: async () => {
+                        throw new TypeError("first");
+                    },
+                    timeoutMs: 60000,
+                    now: clock.now,
+                    sleep: clock.sleep,
+                    random: () => 0.5,
+                    progress: () => undefined,
+                    label: LABEL,
+                }),
+                { name: "TypeError", message: "first" },
+            );
+        });
+    });
+});

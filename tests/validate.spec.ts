@@ -1,0 +1,390 @@
+import { strict as assert } from "assert";
+import { UNKNOWN, validateInputs } from "../provider/validate";
+
+const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
+const BASE: Record<string, unknown> = { repositoryName: "web", imageDigest: DIGEST };
+
+/** BASE with overrides; an override of `OMIT` deletes the key. */
+const OMIT = Symbol("omit");
+function inputs(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const news: Record<string, unknown> = { ...BASE };
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === OMIT) {
+            delete news[k];
+        } else {
+            news[k] = v;
+        }
+    }
+    return news;
+}
+
+function expectValid(news: Record<string, unknown>) {
+    const result = validateInputs(news);
+    assert.deepEqual(result.failures ?? [], [], `unexpected failures for ${JSON.stringify(news)}`);
+    assert.ok(result.inputs, "inputs must be returned when there are no failures");
+    return result.inputs!;
+}
+
+interface Invalid {
+    name: string;
+    news: Record<string, unknown>;
+    property: string;
+    /** What the reason must contain: the bad value, or a pattern around it. */
+    inReason: (string | RegExp)[];
+}
+
+function expectInvalid(c: Invalid) {
+    const result = validateInputs(c.news);
+    assert.equal(result.inputs, undefined, `${c.name}: no inputs when check fails`);
+    const failures = result.failures ?? [];
+    assert.deepEqual(
+        failures.map((f) => f.property),
+        [c.property],
+        `${c.name}: exactly one failure, naming ${c.property}; got ${JSON.stringify(failures)}`,
+    );
+    const reason = failures[0].reason;
+    assert.equal(typeof reason, "string");
+    for (const want of c.inReason) {
+        if (typeof want === "string") {
+            assert.ok(reason.includes(want), `${c.name}: reason ${JSON.stringify(reason)} must contain ${JSON.stringify(want)}`);
+        } else {
+            assert.match(reason, want, `${c.name}: reason ${JSON.stringify(reason)}`);
+        }
+    }
+}
+
+/** A number as a whole token, so that "0" does not match inside "1200". */
+const num = (n: string) => new RegExp(`(^|[^0-9.])${n.replace(".", "\\.")}(?![0-9]|\\.[0-9])`);
+
+const LONG_REPO = "a".repeat(257);
+const LONG_TAG = "t".repeat(301);
+
+const INVALID: Invalid[] = [
+    // repositoryName
+    { name: "repositoryName missing", news: inputs({ repositoryName: OMIT }), property: "repositoryName", inReason: [/required/] },
+    { name: "repositoryName null", news: inputs({ repositoryName: null }), property: "repositoryName", inReason: [/required/] },
+    { name: "repositoryName wrong type", news: inputs({ repositoryName: 42 }), property: "repositoryName", inReason: [num("42")] },
+    { name: "repositoryName 1 char", news: inputs({ repositoryName: "a" }), property: "repositoryName", inReason: ['"a"'] },
+    { name: "repositoryName 257 chars", news: inputs({ repositoryName: LONG_REPO }), property: "repositoryName", inReason: [LONG_REPO.slice(0, 40), num("257")] },
+    { name: "repositoryName uppercase", news: inputs({ repositoryName: "Web" }), property: "repositoryName", inReason: ['"Web"'] },
+    { name: "repositoryName a//b", news: inputs({ repositoryName: "a//b" }), property: "repositoryName", inReason: ['"a//b"'] },
+    { name: "repositoryName trailing slash", news: inputs({ repositoryName: "team/" }), property: "repositoryName", inReason: ['"team/"'] },
+    { name: "repositoryName leading separator", news: inputs({ repositoryName: "-web" }), property: "repositoryName", inReason: ['"-web"'] },
+
+    // imageDigest
+    { name: "imageDigest bad prefix", news: inputs({ imageDigest: "sha512:" + "0".repeat(64) }), property: "imageDigest", inReason: ["sha512:0000"] },
+    { name: "imageDigest no prefix", news: inputs({ imageDigest: "0".repeat(64) }), property: "imageDigest", inReason: ["0".repeat(40)] },
+    { name: "imageDigest 63 hex", news: inputs({ imageDigest: "sha256:" + "a".repeat(63) }), property: "imageDigest", inReason: ["sha256:" + "a".repeat(40)] },
+    { name: "imageDigest 65 hex", news: inputs({ imageDigest: "sha256:" + "a".repeat(65) }), property: "imageDigest", inReason: ["sha256:" + "a".repeat(40)] },
+    { name: "imageDigest uppercase hex", news: inputs({ imageDigest: "sha256:" + "ABCDEF".repeat(10) + "ABCD" }), property: "imageDigest", inReason: ["sha256:ABCDEF"] },
+    { name: "imageDigest wrong type", news: inputs({ imageDigest: 7 }), property: "imageDigest", inReason: [num("7")] },
+
+    // imageTag
+    { name: "imageTag empty", news: inputs({ imageTag: "" }), property: "imageTag", inReason: ['""'] },
+    { name: "imageTag 301 chars", news: inputs({ imageTag: LONG_TAG }), property: "imageTag", inReason: [LONG_TAG.slice(0, 40), num("301")] },
+    { name: "imageTag with space", news: inputs({ imageTag: "v 1" }), property: "imageTag", inReason: ['"v 1"'] },
+    { name: "imageTag with tab", news: inputs({ imageTag: "v\t1" }), property: "imageTag", inReason: ['"v\\t1"'] },
+    { name: "imageTag with colon", news: inputs({ imageTag: "web:1.0" }), property: "imageTag", inReason: ['"web:1.0"'] },
+    { name: "imageTag with @", news: inputs({ imageTag: "1.0@sha256" }), property: "imageTag", inReason: ['"1.0@sha256"'] },
+    {
+        name: "imageTag empty and no digest",
+        news: inputs({ imageDigest: OMIT, imageTag: "" }),
+        property: "imageTag",
+        inReason: ['""'],
+    },
+
+    // registryId
+    { name: "registryId 11 digits", news: inputs({ registryId: "12345678901" }), property: "registryId", inReason: ["12345678901"] },
+    { name: "registryId 13 digits", news: inputs({ registryId: "1234567890123" }), property: "registryId", inReason: ["1234567890123"] },
+    { name: "registryId letters", news: inputs({ registryId: "12345678901a" }), property: "registryId", inReason: ["12345678901a"] },
+    { name: "registryId as number", news: inputs({ registryId: 123456789012 }), property: "registryId", inReason: ["123456789012"] },
+
+    // region
+    { name: "region useast1", news: inputs({ region: "useast1" }), property: "region", inReason: ['"useast1"'] },
+    { name: "region uppercase", news: inputs({ region: "US-EAST-1" }), property: "region", inReason: ['"US-EAST-1"'] },
+    { name: "region without number", news: inputs({ region: "us-east" }), property: "region", inReason: ['"us-east"'] },
+
+    // endpoint
+    { name: "endpoint relative", news: inputs({ endpoint: "ecr.example.com" }), property: "endpoint", inReason: ["ecr.example.com"] },
+    { name: "endpoint path only", news: inputs({ endpoint: "/v1/ecr" }), property: "endpoint", inReason: ["/v1/ecr"] },
+    { name: "endpoint ftp", news: inputs({ endpoint: "ftp://ecr.example.com" }), property: "endpoint", inReason: ["ftp://ecr.example.com"] },
+    { name: "endpoint with user:pass", news: inputs({ endpoint: "http://user:pass@host" }), property: "endpoint", inReason: ["http://***@host"] },
+
+    // profile
+    { name: "profile empty", news: inputs({ profile: "" }), property: "profile", inReason: ['""'] },
+    { name: "profile wrong type", news: inputs({ profile: false }), property: "profile", inReason: ["false"] },
+
+    // waitForCompletion
+    { name: "waitForCompletion string", news: inputs({ waitForCompletion: "yes" }), property: "waitForCompletion", inReason: ['"yes"'] },
+    { name: "waitForCompletion number", news: inputs({ waitForCompletion: 1 }), property: "waitForCompletion", inReason: [num("1")] },
+    { name: "waitForCompletion string false", news: inputs({ waitForCompletion: "false" }), property: "waitForCompletion", inReason: ['"false"'] },
+
+    // timeoutSeconds
+    { name: "timeoutSeconds 0", news: inputs({ timeoutSeconds: 0 }), property: "timeoutSeconds", inReason: [num("0")] },
+    { name: "timeoutSeconds negative", news: inputs({ timeoutSeconds: -5 }), property: "timeoutSeconds", inReason: ["-5"] },
+    { name: "timeoutSeconds 86401", news: inputs({ timeoutSeconds: 86401 }), property: "timeoutSeconds", inReason: [num("86401")] },
+    { name: "timeoutSeconds 1.5", news: inputs({ timeoutSeconds: 1.5 }), property: "timeoutSeconds", inReason: [num("1.5")] },
+    { name: 'timeoutSeconds "10"', news: inputs({ timeoutSeconds: "10" }), property: "timeoutSeconds", inReason: ['"10"'] },
+
+    // rescanAfterHours
+    { name: "rescanAfterHours 23", news: inputs({ rescanAfterHours: 23 }), property: "rescanAfterHours", inReason: [num("23")] },
+    { name: "rescanAfterHours 0", news: inputs({ rescanAfterHours: 0 }), property: "rescanAfterHours", inReason: [num("0")] },
+    { name: "rescanAfterHours NaN", news: inputs({ rescanAfterHours: NaN }), property: "rescanAfterHours", inReason: ["NaN"] },
+    { name: "rescanAfterHours Infinity", news: inputs({ rescanAfterHours: Infinity }), property: "rescanAfterHours", inReason: ["Infinity"] },
+    { name: 'rescanAfterHours "24"', news: inputs({ rescanAfterHours: "24" }), property: "rescanAfterHours", inReason: ['"24"'] },
+
+    // failOnSeverity
+    { name: "failOnSeverity SEVERE", news: inputs({ failOnSeverity: "SEVERE" }), property: "failOnSeverity", inReason: ['"SEVERE"'] },
+    { name: "failOnSeverity lowercase", news: inputs({ failOnSeverity: "high" }), property: "failOnSeverity", inReason: ['"high"'] },
+    { name: "failOnSeverity UNDEFINED", news: inputs({ failOnSeverity: "UNDEFINED" }), property: "failOnSeverity", inReason: ['"UNDEFINED"'] },
+    { name: "failOnSeverity number", news: inputs({ failOnSeverity: 3 }), property: "failOnSeverity", inReason: [num("3")] },
+
+    // ignoreFindings
+    { name: "ignoreFindings not an array", news: inputs({ ignoreFindings: "CVE-2024-1234" }), property: "ignoreFindings", inReason: ["CVE-2024-1234"] },
+    { name: "ignoreFindings object", news: inputs({ ignoreFindings: { name: "CVE-2024-1234" } }), property: "ignoreFindings", inReason: ["CVE-2024-1234"] },
+    { name: "ignoreFindings empty string entry", news: inputs({ ignoreFindings: [""] }), property: "ignoreFindings[0]", inReason: [/empty/] },
+    { name: "ignoreFindings second entry bad", news: inputs({ ignoreFindings: ["CVE-1", ""] }), property: "ignoreFindings[1]", inReason: [/empty/] },
+    { name: "ignoreFindings number entry", news: inputs({ ignoreFindings: [42] }), property: "ignoreFindings[0]", inReason: [num("42")] },
+    { name: "ignoreFindings object without name", news: inputs({ ignoreFindings: [{ reason: "accepted" }] }), property: "ignoreFindings[0].name", inReason: ["undefined"] },
+    { name: "ignoreFindings object with empty name", news: inputs({ ignoreFindings: [{ name: "" }] }), property: "ignoreFindings[0].name", inReason: ['""'] },
+    { name: "ignoreFindings until next tuesday", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "next tuesday" }] }), property: "ignoreFindings[0].until", inReason: ['"next tuesday"'] },
+    { name: "ignoreFindings until 2026-13-45", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-13-45" }] }), property: "ignoreFindings[0].until", inReason: ['"2026-13-45"'] },
+    // Not a calendar date; V8's Date.parse rolls it over to 2026-03-02.
+    { name: "ignoreFindings until 2026-02-30", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-30" }] }), property: "ignoreFindings[0].until", inReason: ['"2026-02-30"'] },
+    { name: "ignoreFindings until 12/31/2026", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "12/31/2026" }] }), property: "ignoreFindings[0].until", inReason: ['"12/31/2026"'] },
+    { name: "ignoreFindings until number", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: 20261231 }] }), property: "ignoreFindings[0].until", inReason: [num("20261231")] },
+    { name: "ignoreFindings reason not string", news: inputs({ ignoreFindings: [{ name: "CVE-1", reason: 5 }] }), property: "ignoreFindings[0].reason", inReason: [num("5")] },
+    { name: "ignoreFindings unknown key", news: inputs({ ignoreFindings: [{ name: "CVE-1", severity: "HIGH" }] }), property: "ignoreFindings[0].severity", inReason: ['"severity"'] },
+
+    // unknown properties
+    { name: "unknown property", news: inputs({ repoName: "web" }), property: "repoName", inReason: ['"repoName"', '"web"'] },
+    { name: "misspelled property", news: inputs({ failOnSeverty: "HIGH" }), property: "failOnSeverty", inReason: ['"failOnSeverty"'] },
+];
+
+describe("validateInputs", () => {
+    describe("rejects invalid values, naming the property and the value", () => {
+        for (const c of INVALID) {
+            it(c.name, () => expectInvalid(c));
+        }
+    });
+
+    describe("accepts valid values", () => {
+        const VALID: { name: string; news: Record<string, unknown>; expect: Record<string, unknown> }[] = [
+            { name: "repositoryName team/web-app", news: inputs({ repositoryName: "team/web-app" }), expect: { repositoryName: "team/web-app" } },
+            { name: "repositoryName 2 chars", news: inputs({ repositoryName: "ab" }), expect: { repositoryName: "ab" } },
+            { name: "repositoryName 256 chars", news: inputs({ repositoryName: "a".repeat(256) }), expect: { repositoryName: "a".repeat(256) } },
+            { name: "repositoryName with . _ - and nesting", news: inputs({ repositoryName: "org.x/team_a/web-app.v2" }), expect: { repositoryName: "org.x/team_a/web-app.v2" } },
+            { name: "imageDigest", news: inputs({ imageDigest: DIGEST }), expect: { imageDigest: DIGEST } },
+            { name: "imageTag alone", news: inputs({ imageDigest: OMIT, imageTag: "1.4.2" }), expect: { imageTag: "1.4.2" } },
+            { name: "imageTag 300 chars", news: inputs({ imageDigest: OMIT, imageTag: "t".repeat(300) }), expect: { imageTag: "t".repeat(300) } },
+            { name: "imageTag 1 char", news: inputs({ imageDigest: OMIT, imageTag: "x" }), expect: { imageTag: "x" } },
+            { name: "imageDigest and imageTag", news: inputs({ imageTag: "latest" }), expect: { imageDigest: DIGEST, imageTag: "latest" } },
+            { name: "registryId 12 digits", news: inputs({ registryId: "123456789012" }), expect: { registryId: "123456789012" } },
+            { name: "region us-east-1", news: inputs({ region: "us-east-1" }), expect: { region: "us-east-1" } },
+            { name: "region us-gov-west-1", news: inputs({ region: "us-gov-west-1" }), expect: { region: "us-gov-west-1" } },
+            { name: "region ap-southeast-2", news: inputs({ region: "ap-southeast-2" }), expect: { region: "ap-southeast-2" } },
+            { name: "endpoint http with port", news: inputs({ endpoint: "http://127.0.0.1:5000" }), expect: { endpoint: "http://127.0.0.1:5000" } },
+            { name: "endpoint https", news: inputs({ endpoint: "https://ecr.example.com" }), expect: { endpoint: "https://ecr.example.com" } },
+            { name: "profile", news: inputs({ profile: "dev" }), expect: { profile: "dev" } },
+            { name: "waitForCompletion false", news: inputs({ waitForCompletion: false }), expect: { waitForCompletion: false } },
+            { name: "waitForCompletion true", news: inputs({ waitForCompletion: true }), expect: { waitForCompletion: true } },
+            { name: "timeoutSeconds 1", news: inputs({ timeoutSeconds: 1 }), expect: { timeoutSeconds: 1 } },
+            { name: "timeoutSeconds 86400", news: inputs({ timeoutSeconds: 86400 }), expect: { timeoutSeconds: 86400 } },
+            { name: "rescanAfterHours 24", news: inputs({ rescanAfterHours: 24 }), expect: { rescanAfterHours: 24 } },
+            { name: "rescanAfterHours 24.5", news: inputs({ rescanAfterHours: 24.5 }), expect: { rescanAfterHours: 24.5 } },
+            { name: "rescanAfterHours 168", news: inputs({ rescanAfterHours: 168 }), expect: { rescanAfterHours: 168 } },
+            ...["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"].map((s) => ({
+                name: `failOnSeverity ${s}`,
+                news: inputs({ failOnSeverity: s }),
+                expect: { failOnSeverity: s },
+            })),
+            {
+                name: "ignoreFindings strings normalized to {name}",
+                news: inputs({ ignoreFindings: ["CVE-2024-1234", "CVE-2023-0001"] }),
+                expect: { ignoreFindings: [{ name: "CVE-2024-1234" }, { name: "CVE-2023-0001" }] },
+            },
+            {
+                name: "ignoreFindings {name, until, reason}",
+                news: inputs({ ignoreFindings: [{ name: "CVE-2024-1234", until: "2026-12-31", reason: "no fix upstream" }] }),
+                expect: { ignoreFindings: [{ name: "CVE-2024-1234", until: "2026-12-31", reason: "no fix upstream" }] },
+            },
+            {
+                name: "ignoreFindings until as date-time",
+                news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T12:00:00Z" }, { name: "CVE-2", until: "2026-12-31T12:00:00+02:00" }] }),
+                expect: { ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T12:00:00Z" }, { name: "CVE-2", until: "2026-12-31T12:00:00+02:00" }] },
+            },
+            {
+                name: "ignoreFindings mixed forms",
+                news: inputs({ ignoreFindings: ["CVE-1", { name: "CVE-2" }] }),
+                expect: { ignoreFindings: [{ name: "CVE-1" }, { name: "CVE-2" }] },
+            },
+        ];
+        for (const c of VALID) {
+            it(c.name, () => {
+                const result = expectValid(c.news);
+                for (const [k, v] of Object.entries(c.expect)) {
+                    assert.deepEqual((result as unknown as Record<string, unknown>)[k], v, `${c.name}: ${k}`);
+                }
+            });
+        }
+    });
+
+    it("requires imageDigest or imageTag, naming them", () => {
+        const result = validateInputs({ repositoryName: "web" });
+        assert.equal(result.inputs, undefined);
+        const failures = result.failures ?? [];
+        assert.equal(failures.length, 1, JSON.stringify(failures));
+        assert.ok(["imageDigest", "imageTag"].includes(failures[0].property), failures[0].property);
+        assert.match(failures[0].reason, /imageDigest/);
+        assert.match(failures[0].reason, /imageTag/);
+    });
+
+    it("reports every failure at once", () => {
+        const result = validateInputs({ repositoryName: "Web", imageDigest: "sha256:x", timeoutSeconds: 0, bogus: 1 });
+        assert.equal(result.inputs, undefined);
+        assert.deepEqual((result.failures ?? []).map((f) => f.property).sort(), ["bogus", "imageDigest", "repositoryName", "timeoutSeconds"]);
+    });
+
+    it("accepts __provider (added by the dynamic provider host)", () => {
+        const result = validateInputs(inputs({ __provider: "exports.handler = __f0;" }));
+        assert.deepEqual(result.failures ?? [], []);
+        assert.ok(result.inputs);
+    });
+
+    it("fills defaults, and leaves unset optional fields out", () => {
+        const result = expectValid({ repositoryName: "web", imageTag: "latest" });
+        assert.deepEqual(result, {
+            repositoryName: "web",
+            imageTag: "latest",
+            waitForCompletion: true,
+            timeoutSeconds: 1200,
+            ignoreFindings: [],
+        });
+        assert.ok(!("rescanAfterHours" in result), "rescanAfterHours is unset by default");
+        assert.ok(!("failOnSeverity" in result), "failOnSeverity is unset by default");
+        for (const [k, v] of Object.entries(result)) {
+            assert.notEqual(v, undefined, `${k} must be left out rather than undefined`);
+        }
+    });
+
+    it("treats null as unset", () => {
+        const result = expectValid(
+            inputs({ timeoutSeconds: null, waitForCompletion: null, ignoreFindings: null, rescanAfterHours: null, failOnSeverity: null, region: null }),
+        );
+        assert.equal(result.timeoutSeconds, 1200);
+        assert.equal(result.waitForCompletion, true);
+        assert.deepEqual(result.ignoreFindings, []);
+        assert.ok(!("rescanAfterHours" in result));
+        assert.ok(!("region" in result));
+    });
+
+    it("passes unknown values (preview) through unchanged, for every field", () => {
+        const fields = [
+            "repositoryName",
+            "imageDigest",
+            "imageTag",
+            "registryId",
+            "region",
+            "endpoint",
+            "profile",
+            "waitForCompletion",
+            "timeoutSeconds",
+            "rescanAfterHours",
+            "failOnSeverity",
+            "ignoreFindings",
+        ];
+        const all = expectValid(Object.fromEntries(fields.map((f) => [f, UNKNOWN])));
+        for (const f of fields) {
+            assert.equal((all as unknown as Record<string, unknown>)[f], UNKNOWN, f);
+        }
+        for (const f of fields) {
+            const one = expectValid(inputs({ [f]: UNKNOWN }));
+            assert.equal((one as unknown as Record<string, unknown>)[f], UNKNOWN, f);
+        }
+    });
+
+    it("does not require a digest or tag when the only one given is unknown", () => {
+        assert.equal(expectValid({ repositoryName: "web", imageTag: UNKNOWN }).imageTag, UNKNOWN);
+        assert.equal(expectValid({ repositoryName: "web", imageDigest: UNKNOWN }).imageDigest, UNKNOWN);
+    });
+
+    it("never throws on garbage, and every failure names a property with a reason", () => {
+        const circular: Record<string, unknown> = { a: 1 };
+        circular.self = circular;
+        const garbage: unknown[] = [
+            null,
+            undefined,
+            0,
+            -1,
+            42,
+            1.5,
+            NaN,
+            Infinity,
+            -Infinity,
+            true,
+            false,
+            "",
+            " ",
+            "x".repeat(10000),
+            [],
+            [null],
+            [42],
+            [[["deep"]]],
+            [{}],
+            [{ name: 42 }],
+            [{ name: "x", until: {} }],
+            [{ name: "x", reason: [] }],
+            [{ name: null, until: null, reason: null }],
+            {},
+            { a: { b: { c: [1, 2, { d: null }] } } },
+            { name: "CVE-1" },
+            circular,
+            BigInt(1),
+            Symbol("s"),
+            () => 1,
+        ];
+        const properties = [
+            "repositoryName",
+            "imageDigest",
+            "imageTag",
+            "registryId",
+            "region",
+            "endpoint",
+            "profile",
+            "waitForCompletion",
+            "timeoutSeconds",
+            "rescanAfterHours",
+            "failOnSeverity",
+            "ignoreFindings",
+            "__provider",
+            "somethingElse",
+        ];
+        let failuresSeen = 0;
+        for (const property of properties) {
+            for (const value of garbage) {
+                const label = `${property} = ${typeof value === "symbol" ? "Symbol" : String(value).slice(0, 30)}`;
+                let result;
+                try {
+                    result = validateInputs(inputs({ [property]: value }));
+                } catch (err) {
+                    assert.fail(`validateInputs threw for ${label}: ${err}`);
+                }
+                assert.ok(result.inputs !== undefined || (result.failures ?? []).length > 0, `${label}: neither inputs nor failures`);
+                for (const f of result.failures ?? []) {
+                    failuresSeen++;
+                    assert.equal(typeof f.property, "string", label);
+                    assert.ok(f.property.length > 0, label);
+                    assert.equal(typeof f.reason, "string", label);
+                    assert.ok(f.reason.length > 0, label);
+                    assert.ok(f.property === property || f.property.startsWith(`${property}[`), `${label}: failure names ${f.property}`);
+                }
+            }
+        }
+        assert.ok(failuresSeen > 100, `garbage should mostly fail; saw ${failuresSeen} failures`);
+        // Whole objects of garbage, too.
+        for (const news of [{}, { repositoryName: {}, imageDigest: [], imageTag: 5 }, { ignoreFindings: [circular] }]) {
+            assert.doesNotThrow(() => validateInputs(news as Record<string, unknown>));
+            assert.ok((validateInputs(news as Record<string, unknown>).failures ?? []).length > 0);
+        }
+    });
+});
