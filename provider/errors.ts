@@ -11,8 +11,23 @@ function awsPart(cause: unknown): string {
     return String(cause);
 }
 
+/**
+ * The base of ImageScan's errors. In the provider process the class runs as the closure
+ * serializer rewrote it, where `super(message)` becomes `Error.call(this, message)` and
+ * sets nothing: so message and cause are set here by hand.
+ */
+abstract class ImageScanBaseError extends Error {
+    constructor(message: string, options?: { cause?: unknown }) {
+        super(message);
+        this.message = message;
+        if (options?.cause !== undefined) {
+            this.cause = options.cause;
+        }
+    }
+}
+
 /** The repository does not exist in that registry and region. */
-export class RepositoryNotFoundError extends Error {
+export class RepositoryNotFoundError extends ImageScanBaseError {
     readonly name = "RepositoryNotFoundError" as const;
     constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
         super(
@@ -25,7 +40,7 @@ export class RepositoryNotFoundError extends Error {
 }
 
 /** The repository exists but the tag or digest does not. */
-export class ImageNotFoundError extends Error {
+export class ImageNotFoundError extends ImageScanBaseError {
     readonly name = "ImageNotFoundError" as const;
     constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
         const which = image.imageDigest ? `digest ${image.imageDigest}` : `tag "${image.imageTag}"`;
@@ -39,7 +54,7 @@ export class ImageNotFoundError extends Error {
 }
 
 /** Any other ECR failure: names the operation, the image and the AWS error. */
-export class EcrRequestError extends Error {
+export class EcrRequestError extends ImageScanBaseError {
     readonly name = "EcrRequestError" as const;
     constructor(
         readonly operation: string,
@@ -56,7 +71,7 @@ export class EcrRequestError extends Error {
 }
 
 /** Waiting for the scan ran past timeoutSeconds. */
-export class ScanTimeoutError extends Error {
+export class ScanTimeoutError extends ImageScanBaseError {
     readonly name = "ScanTimeoutError" as const;
     constructor(
         readonly image: ImageRef,
@@ -74,7 +89,7 @@ export class ScanTimeoutError extends Error {
 }
 
 /** The severity gate found findings at or above failOnSeverity, or no completed scan. */
-export class GateFailedError extends Error {
+export class GateFailedError extends ImageScanBaseError {
     readonly name = "GateFailedError" as const;
     constructor(
         readonly image: ImageRef,

@@ -98,5 +98,18 @@ describe("resource (pulumi mocks)", function () {
         assert.equal(ok.inputs?.timeoutSeconds, 1200);
         const bad = await provider.check({} as ImageScanInputs, { repositoryName: "web", imageTag: "v1", imageTga: "x" } as unknown as ImageScanInputs);
         assert.deepEqual(bad.failures?.map((f) => f.property), ["imageTga"]);
+
+        // Errors keep their message after serialization (the engine shows only e.message).
+        const inputs = {
+            ...(ok.inputs as ImageScanInputs),
+            region: "us-east-1",
+            endpoint: "http://127.0.0.1:9",
+            imageDigest: "sha256:" + "d".repeat(64),
+        };
+        await assert.rejects(provider.create(inputs), (e: Error) => {
+            assert.equal(e.name, "EcrRequestError");
+            assert.match(String(e.message), /ECR DescribeImages failed for image web:v1@sha256:d+ \(us-east-1, endpoint http:\/\/127.0.0.1:9\)/);
+            return true;
+        });
     });
 });
