@@ -120,6 +120,10 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
             resolvedDigest = found ? found.imageDigest : null;
         }
         const plan = planDiff(olds, news, { now: this.now(), resolvedDigest, defaultRegion });
+        if (plan.replaces.length > 0 || plan.rescan) {
+            // The engine shows only "replace"/"update"; say why a scan is planned.
+            this.log(`${shortLabel({ ...olds, imageTag: news.imageTag })}: ${plan.reasons.join("; ")}`);
+        }
         // Always explicit: left undefined, the engine would diff every property itself.
         return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
     }

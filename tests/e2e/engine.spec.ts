@@ -41,7 +41,7 @@ describe("end to end: the Pulumi engine", function () {
 
     /** A stack of the example program, configured for moto through the proxy. */
     async function exampleStack(stack: string, repo: string, config: Record<string, string>): Promise<void> {
-        await ws.ok(["stack", "init", stack]);
+        await ws.initStack(stack);
         await ws.ok(["config", "set", "aws:region", fx.REGION], { stack });
         await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { stack });
         await ws.ok(["config", "set", "repositoryName", repo], { stack });
@@ -133,7 +133,7 @@ describe("end to end: the Pulumi engine", function () {
         it("6. a downstream stack reads the outputs through StackReference", async () => {
             const cwd = path.join(REPO_ROOT, "examples/downstream");
             const down = "e2e-downstream";
-            await ws.ok(["stack", "init", down], { cwd });
+            await ws.initStack(down, cwd);
             await ws.ok(["config", "set", "scanStack", `organization/imagescan-example/${stack}`], { cwd, stack: down });
             await ws.ok(["config", "set", "maxSeverity", "HIGH"], { cwd, stack: down });
             proxy.reset();
@@ -189,5 +189,11 @@ describe("end to end: the Pulumi engine", function () {
         await ws.ok(["destroy", "--yes", "--skip-preview"], { stack });
         assert.equal(proxy.calls.length, 0);
         assert.ok(fs.existsSync(ws.stateDir));
+    });
+
+    it("leaves no stack files in the repository", () => {
+        for (const dir of [REPO_ROOT, path.join(REPO_ROOT, "examples/downstream")]) {
+            assert.deepEqual(fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)), []);
+        }
     });
 });

@@ -29,6 +29,8 @@ export interface Workspace {
     ok(args: string[], opts?: { cwd?: string; stack?: string; echo?: boolean }): Promise<CliResult>;
     /** The stack's config file, kept in the temp dir so the repo stays clean. */
     configFile(stack: string): string;
+    /** `pulumi stack init`, with the stack's config file moved out of the program dir. */
+    initStack(stack: string, cwd?: string): Promise<void>;
     cleanup(): void;
 }
 
@@ -36,10 +38,11 @@ export interface Workspace {
  * A workspace: file backend under a new temp dir; AWS variables from `awsEnv`.
  * The caller's PATH must already hold `pulumi` (scripts/pulumi-cli.sh).
  */
-export function workspace(awsEnv: Record<string, string>, keep = false): Workspace {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imagescan-pulumi-"));
+export function workspace(awsEnv: Record<string, string>, opts: { dir?: string; keep?: boolean } = {}): Workspace {
+    const keep = opts.keep ?? false;
+    const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "imagescan-pulumi-"));
     const stateDir = path.join(dir, "state");
-    fs.mkdirSync(stateDir);
+    fs.mkdirSync(stateDir, { recursive: true });
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         ...awsEnv,
@@ -92,19 +95,30 @@ export function workspace(awsEnv: Record<string, string>, keep = false): Workspa
             });
         });
 
+    const ok: Workspace["ok"] = async (args, opts) => {
+        const r = await run(args, opts);
+        if (r.code !== 0) {
+            throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.output}`);
+        }
+        return r;
+    };
+
     return {
         dir,
         stateDir,
         env,
         run,
-        ok: async (args, opts) => {
-            const r = await run(args, opts);
-            if (r.code !== 0) {
-                throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.output}`);
-            }
-            return r;
-        },
+        ok,
         configFile,
+        initStack: async (stack, cwd = REPO_ROOT) => {
+            await ok(["stack", "init", stack], { cwd });
+            // The passphrase provider writes its salt to Pulumi.<stack>.yaml beside the
+            // program; keep it with the rest of this workspace instead.
+            const written = path.join(cwd, `Pulumi.${stack}.yaml`);
+            if (fs.existsSync(written)) {
+                fs.renameSync(written, configFile(stack));
+            }
+        },
         cleanup: () => {
             if (!keep) {
                 fs.rmSync(dir, { recursive: true, force: true });
