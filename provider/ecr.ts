@@ -16,17 +16,26 @@ import {
     StartImageScanCommandInput,
     StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
-import { StandardRetryStrategy } from "@smithy/core/retry";
+import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from "@smithy/core/retry";
 import { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from "@smithy/types";
 import { EcrRequestError, ImageNotFoundError, RepositoryNotFoundError } from "./errors";
 import { ImageRef } from "./image";
 import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
 
-/** Where to send ECR calls. Plain strings only: safe to derive from inputs. */
+/** Where to send ECR calls, and when to give up on them. */
 export interface EcrTarget {
     region?: string;
     endpoint?: string;
     profile?: string;
+    /** Aborts calls in flight when the operation's deadline passes. */
+    signal?: AbortSignal;
+}
+
+/** Client limits. A hung connection must not outlive timeoutSeconds. */
+export interface EcrTuning {
+    connectionTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    maxAttempts?: number;
 }
 
 /** The raw calls. The SDK implements it; tests stub it for paths moto cannot produce. */
@@ -66,7 +75,7 @@ export class QuotaAwareRetryStrategy implements RetryStrategyV2 {
 }
 
 /** The real transport: an ECRClient built for this target. */
-export function sdkTransport(target: EcrTarget): EcrTransport {
+export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTransport {
     // The SDK warns once per process that its 2027 releases need Node 22. It is not
     // actionable per resource, so it stays quiet unless the user chose otherwise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -74,12 +83,17 @@ export function sdkTransport(target: EcrTarget): EcrTransport {
         region: target.region,
         endpoint: target.endpoint,
         profile: target.profile,
-        retryStrategy: new QuotaAwareRetryStrategy(),
+        retryStrategy: new QuotaAwareRetryStrategy(tuning.maxAttempts),
+        requestHandler: {
+            connectionTimeout: tuning.connectionTimeoutMs ?? 5_000,
+            requestTimeout: tuning.requestTimeoutMs ?? 20_000,
+        },
     });
+    const options = { abortSignal: target.signal };
     return {
-        describeImages: (input) => client.send(new DescribeImagesCommand(input)),
-        startImageScan: (input) => client.send(new StartImageScanCommand(input)),
-        describeImageScanFindings: (input) => client.send(new DescribeImageScanFindingsCommand(input)),
+        describeImages: (input) => client.send(new DescribeImagesCommand(input), options),
+        startImageScan: (input) => client.send(new StartImageScanCommand(input), options),
+        describeImageScanFindings: (input) => client.send(new DescribeImageScanFindingsCommand(input), options),
         region: () => client.config.region(),
     };
 }
@@ -106,6 +120,23 @@ function errorName(e: unknown): string {
     return e instanceof Error ? e.name : "";
 }
 
+/**
+ * Worth another try later (the SDK already retried it): throttling, 5xx, timeouts and
+ * connection errors. Not an abort: that is our own deadline.
+ */
+function isTransient(e: unknown): boolean {
+    if (!(e instanceof Error) || e.name === "AbortError") {
+        return false;
+    }
+    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
+    const status = err.$metadata?.httpStatusCode;
+    if (status === undefined) {
+        // No HTTP answer at all: reset, refused, timed out.
+        return true;
+    }
+    return isThrottlingError(err as never) || isTransientError(err as never) || isServerError(err as never);
+}
+
 function iso(d: Date | undefined): string | undefined {
     return d ? d.toISOString() : undefined;
 }
@@ -124,7 +155,7 @@ export class Ecr {
             case "ImageNotFoundException":
                 return new ImageNotFoundError(this.image, { cause: e });
             default:
-                return new EcrRequestError(operation, this.image, { cause: e });
+                return new EcrRequestError(operation, this.image, { cause: e, transient: isTransient(e) });
         }
     }
 

@@ -53,20 +53,32 @@ export class ImageNotFoundError extends ImageScanBaseError {
     }
 }
 
+function where(image: ImageRef): string {
+    return image.endpoint ? `endpoint ${image.endpoint}` : `the ECR endpoint of ${image.region}`;
+}
+
 /** Any other ECR failure: names the operation, the image and the AWS error. */
 export class EcrRequestError extends ImageScanBaseError {
     readonly name = "EcrRequestError" as const;
+    /** Throttling, 5xx or a network error: a later call may succeed. */
+    readonly transient: boolean;
     constructor(
         readonly operation: string,
         readonly image: ImageRef,
-        options?: { cause?: unknown },
+        options?: { cause?: unknown; transient?: boolean },
     ) {
+        const aborted = options?.cause instanceof Error && options.cause.name === "AbortError";
         super(
-            `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(options?.cause)}. ` +
-                `Check credentials, region and endpoint, then run \`pulumi up\` again; a scan that ` +
-                `already started is adopted, not started twice.`,
+            aborted
+                ? `ECR ${operation} for image ${fullLabel(image)} got no answer from ${where(image)} before ` +
+                      `timeoutSeconds ran out. Check the endpoint and the network, or raise timeoutSeconds; ` +
+                      `the next \`pulumi up\` adopts any scan that started, not starting a second one.`
+                : `ECR ${operation} failed for image ${fullLabel(image)} at ${where(image)}: ${awsPart(options?.cause)}. ` +
+                      `Check credentials, region and endpoint, then run \`pulumi up\` again; a scan that ` +
+                      `already started is adopted, not started twice.`,
             options,
         );
+        this.transient = options?.transient ?? false;
     }
 }
 
@@ -81,8 +93,9 @@ export class ScanTimeoutError extends ImageScanBaseError {
     ) {
         super(
             `Timed out waiting for the ECR scan of ${fullLabel(image)}: last status ${lastStatus} ` +
-                `after ${waitedSeconds} s. The scan goes on in ECR; the next \`pulumi up\` adopts the ` +
-                `same scan without starting a new one. Raise timeoutSeconds to wait longer.`,
+                `after ${waitedSeconds} s${options?.cause ? ` (last ECR error: ${awsPart(options.cause)})` : ""}. ` +
+                `The scan goes on in ECR; the next \`pulumi up\` adopts the same scan without starting ` +
+                `a new one. Raise timeoutSeconds to wait longer.`,
             options,
         );
     }

@@ -30,6 +30,18 @@ export interface ImageScanProviderOptions {
 const SCAN_NOT_FOUND_GRACE_MS = 60_000;
 const TOP_FINDINGS = 25;
 
+/** One create or update: the image, its settings, the ECR wrapper and the deadline. */
+interface Operation {
+    ecr: Ecr;
+    image: ImageRef;
+    inputs: ImageScanInputs;
+    /** Epoch ms, on the injected clock, by which waiting ends. */
+    deadline: number;
+}
+
+/** After the deadline, calls still in flight get this long before they are aborted. */
+const DEADLINE_GRACE_MS = 5_000;
+
 /** A scan's result plus where it came from. */
 interface Collected {
     result: ScanResult;
@@ -75,8 +87,8 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
             console.log(line);
         }
     }
-    private transport(inputs: Pick<ImageScanInputs, "region" | "endpoint" | "profile">): EcrTransport {
-        const target = { region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile };
+    private transport(inputs: Pick<ImageScanInputs, "region" | "endpoint" | "profile"> & { signal?: AbortSignal }): EcrTransport {
+        const target = { region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile, signal: inputs.signal };
         return this.options.transport ? this.options.transport(target) : sdkTransport(target);
     }
 
@@ -129,39 +141,59 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
     }
 
     async create(inputs: ImageScanInputs): Promise<dynamic.CreateResult<ImageScanOutputs>> {
-        const transport = this.transport(inputs);
-        const region = await this.region(inputs, transport);
-        const ref: ImageRef = { ...pick(inputs), region };
-        const ecr = new Ecr(transport, ref);
+        return this.withDeadline(inputs.timeoutSeconds, async (signal, deadline) => {
+            const transport = this.transport({ ...inputs, signal });
+            const region = await this.region(inputs, transport);
+            const ref: ImageRef = { ...pick(inputs), region };
+            const image = await new Ecr(transport, ref).resolveImage();
+            const scanned: ImageRef = {
+                ...ref,
+                imageDigest: inputs.imageDigest ?? image.imageDigest,
+                registryId: image.registryId || ref.registryId,
+            };
+            const op: Operation = { ecr: new Ecr(transport, scanned), image: scanned, inputs, deadline };
+            const collected = await this.scanOrAdopt(op, true);
 
-        const image = await ecr.resolveImage();
-        const imageDigest = inputs.imageDigest ?? image.imageDigest;
-        const scanned: ImageRef = { ...ref, imageDigest, registryId: image.registryId || ref.registryId };
-        const collected = await this.scanOrAdopt(new Ecr(transport, scanned), scanned, inputs, true);
-
-        const outs = this.outputs(inputs, scanned, collected);
-        this.gate(scanned, inputs, collected.result);
-        return { id: `${outs.registryId}/${outs.repositoryName}@${outs.imageDigest}`, outs };
+            const outs = this.outputs(inputs, scanned, collected);
+            this.gate(scanned, inputs, collected.result);
+            return { id: `${outs.registryId}/${outs.repositoryName}@${outs.imageDigest}`, outs };
+        });
     }
 
     async update(_id: string, olds: ImageScanOutputs, news: ImageScanInputs): Promise<dynamic.UpdateResult<ImageScanOutputs>> {
-        const transport = this.transport(news);
-        const scanned: ImageRef = { ...pick(news), region: olds.region, registryId: olds.registryId, imageDigest: olds.imageDigest };
-        const ecr = new Ecr(transport, scanned);
+        return this.withDeadline(news.timeoutSeconds, async (signal, deadline) => {
+            const scanned: ImageRef = { ...pick(news), region: olds.region, registryId: olds.registryId, imageDigest: olds.imageDigest };
+            const op: Operation = { ecr: new Ecr(this.transport({ ...news, signal }), scanned), image: scanned, inputs: news, deadline };
 
-        let collected: Collected;
-        if (rescanDue(olds.scanStartedAt, news.rescanAfterHours, this.now())) {
-            collected = await this.scanOrAdopt(ecr, scanned, news, false);
-        } else {
-            // No new scan: re-read the one we have, waiting if it was still running.
-            const result = await this.collect(ecr, scanned, news, this.now().getTime(), olds.scanStatus);
-            collected = result
-                ? { result, scanStartedAt: olds.scanStartedAt, adopted: olds.adoptedExistingScan }
-                : await this.scanOrAdopt(ecr, scanned, news, false);
+            let collected: Collected;
+            if (rescanDue(olds.scanStartedAt, news.rescanAfterHours, this.now())) {
+                collected = await this.scanOrAdopt(op, false);
+            } else {
+                // No new scan: re-read the one we have, waiting if it was still running.
+                const result = await this.collect(op, this.now().getTime(), olds.scanStatus);
+                collected = result
+                    ? { result, scanStartedAt: olds.scanStartedAt, adopted: olds.adoptedExistingScan }
+                    : await this.scanOrAdopt(op, false);
+            }
+            const outs = this.outputs(news, scanned, collected);
+            this.gate(scanned, news, collected.result);
+            return { outs };
+        });
+    }
+
+    /**
+     * Runs one create or update within timeoutSeconds. The poll loop stops at the
+     * deadline on the (injectable) clock; a real timer a little later aborts any ECR
+     * call still hanging, so that nothing outlives timeoutSeconds by more than that.
+     */
+    private async withDeadline<T>(timeoutSeconds: number, run: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
+        try {
+            return await run(controller.signal, this.now().getTime() + timeoutSeconds * 1000);
+        } finally {
+            clearTimeout(timer);
         }
-        const outs = this.outputs(news, scanned, collected);
-        this.gate(scanned, news, collected.result);
-        return { outs };
     }
 
     async read(id: string, props?: ImageScanOutputs): Promise<dynamic.ReadResult<ImageScanOutputs>> {
@@ -194,31 +226,28 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
      * quota. With checkFirst, a scan ECR already has (scan on push, another resource, a
      * run that timed out) is adopted without calling StartImageScan at all.
      */
-    private async scanOrAdopt(ecr: Ecr, image: ImageRef, inputs: ImageScanInputs, checkFirst: boolean): Promise<Collected> {
-        const digest = image.imageDigest as string;
+    private async scanOrAdopt(op: Operation, checkFirst: boolean): Promise<Collected> {
+        const digest = op.image.imageDigest as string;
         const startedAt = this.now();
         if (checkFirst) {
-            const existing = await ecr.readScan(digest);
+            const existing = await op.ecr.readScan(digest);
             if (existing && existingScanBlocks(existing.scanCompletedAt, !isTerminalStatus(existing.scanStatus), startedAt)) {
-                return this.adopt(ecr, image, inputs, existing);
+                return this.adopt(op, existing);
             }
         }
 
-        const outcome: StartOutcome = await ecr.startScan(digest);
+        const outcome: StartOutcome = await op.ecr.startScan(digest);
         switch (outcome.kind) {
             case "started": {
                 const result =
-                    (await this.collect(ecr, image, inputs, startedAt.getTime(), outcome.status)) ??
-                    noResult(outcome.status, outcome.description);
+                    (await this.collect(op, startedAt.getTime(), outcome.status)) ?? noResult(outcome.status, outcome.description);
                 return { result, scanStartedAt: startedAt.toISOString(), adopted: false };
             }
-            case "quota": {
-                const existing = await ecr.readScan(digest);
-                return this.adopt(ecr, image, inputs, existing);
-            }
+            case "quota":
+                return this.adopt(op, await op.ecr.readScan(digest));
             case "enhanced": {
                 // Continuous scanning: ECR's own status and findings are the result.
-                const result = (await this.collect(ecr, image, inputs, startedAt.getTime(), "PENDING")) ?? noResult("PENDING");
+                const result = (await this.collect(op, startedAt.getTime(), "PENDING")) ?? noResult("PENDING");
                 result.scanType = "ENHANCED";
                 return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, this.now()), adopted: false };
             }
@@ -227,53 +256,60 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         }
     }
 
-    private async adopt(ecr: Ecr, image: ImageRef, inputs: ImageScanInputs, existing: ScanResult | undefined): Promise<Collected> {
+    private async adopt(op: Operation, existing: ScanResult | undefined): Promise<Collected> {
         let result = existing;
         if (!existing || !isTerminalStatus(existing.scanStatus)) {
-            result = await this.collect(ecr, image, inputs, this.now().getTime(), existing?.scanStatus ?? "PENDING");
+            result = await this.collect(op, this.now().getTime(), existing?.scanStatus ?? "PENDING");
         }
         const final = result ?? noResult("PENDING");
         return { result: final, scanStartedAt: estimateAdoptedStart(final.scanCompletedAt, this.now()), adopted: true };
     }
 
     /**
-     * Reads the scan, and if waitForCompletion polls until a terminal status. Returns
-     * undefined when ECR has no scan and we are not waiting. `since` is when the scan
-     * was started or found, for the ScanNotFoundException grace.
+     * Reads the scan, and if waitForCompletion polls until a terminal status or the
+     * operation's deadline. Returns undefined when ECR has no scan and we are not
+     * waiting. `since` is when the scan was started or found, for the
+     * ScanNotFoundException grace.
      */
-    private async collect(
-        ecr: Ecr,
-        image: ImageRef,
-        inputs: ImageScanInputs,
-        since: number,
-        lastKnownStatus: string,
-    ): Promise<ScanResult | undefined> {
-        const digest = image.imageDigest as string;
-        if (!inputs.waitForCompletion) {
-            return ecr.readScan(digest);
+    private async collect(op: Operation, since: number, lastKnownStatus: string): Promise<ScanResult | undefined> {
+        const digest = op.image.imageDigest as string;
+        if (!op.inputs.waitForCompletion) {
+            return op.ecr.readScan(digest);
         }
+        let lastError: EcrRequestError | undefined;
         const outcome = await pollUntilTerminal<ScanResult>({
             check: async () => {
-                const result = await ecr.readScan(digest);
+                let result: ScanResult | undefined;
+                try {
+                    result = await op.ecr.readScan(digest);
+                } catch (e) {
+                    // The SDK already retried; an ECR blip must not end a long wait.
+                    if (e instanceof EcrRequestError && e.transient) {
+                        lastError = e;
+                        return { terminal: false, status: lastKnownStatus };
+                    }
+                    throw e;
+                }
                 if (!result) {
                     if (this.now().getTime() - since > SCAN_NOT_FOUND_GRACE_MS) {
-                        throw new EcrRequestError("DescribeImageScanFindings", image, {
+                        throw new EcrRequestError("DescribeImageScanFindings", op.image, {
                             cause: new Error(`ScanNotFoundException for more than ${SCAN_NOT_FOUND_GRACE_MS / 1000} s after the scan started`),
                         });
                     }
                     return { terminal: false, status: lastKnownStatus };
                 }
+                lastKnownStatus = result.scanStatus;
                 return { terminal: isTerminalStatus(result.scanStatus), status: result.scanStatus, value: result };
             },
-            timeoutMs: inputs.timeoutSeconds * 1000,
+            timeoutMs: op.deadline - this.now().getTime(),
             now: () => this.now().getTime(),
             sleep: (ms) => this.sleep(ms),
             random: () => this.random(),
             progress: (line) => this.log(line),
-            label: shortLabel(image),
+            label: shortLabel(op.image),
         });
         if (outcome.kind === "timeout") {
-            throw new ScanTimeoutError(image, outcome.status, Math.round(outcome.waitedMs / 1000));
+            throw new ScanTimeoutError(op.image, outcome.status, Math.round(outcome.waitedMs / 1000), { cause: lastError });
         }
         return outcome.value;
     }
