@@ -39,45 +39,35 @@ const SETTINGS = [
     "ignoreFindings",
 ] as const;
 
-function same(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
 export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: DiffContext): DiffPlan {
     const replaces: string[] = [];
     const reasons: string[] = [];
+    const replace = (property: string, reason: string) => {
+        replaces.push(property);
+        reasons.push(reason);
+    };
 
     if (news.repositoryName !== olds.repositoryName) {
-        replaces.push("repositoryName");
-        reasons.push(`repositoryName ${olds.repositoryName} -> ${news.repositoryName}`);
+        replace("repositoryName", `repositoryName ${olds.repositoryName} -> ${news.repositoryName}`);
     }
     // Unset registryId means "the caller's registry", which olds recorded as ECR reported it.
     if (news.registryId !== undefined && news.registryId !== olds.registryId) {
-        replaces.push("registryId");
-        reasons.push(`registryId ${olds.registryId} -> ${news.registryId}`);
+        replace("registryId", `registryId ${olds.registryId} -> ${news.registryId}`);
     }
     const region = news.region ?? ctx.defaultRegion;
     if (region !== undefined && region !== olds.region) {
-        replaces.push("region");
-        reasons.push(`region ${olds.region} -> ${region}`);
+        replace("region", `region ${olds.region} -> ${region}`);
     }
 
     if (news.imageDigest !== undefined) {
         if (news.imageDigest !== olds.imageDigest) {
-            replaces.push("imageDigest");
-            reasons.push(`imageDigest ${olds.imageDigest} -> ${news.imageDigest}`);
+            replace("imageDigest", `imageDigest ${olds.imageDigest} -> ${news.imageDigest}`);
         }
     } else if (news.imageTag === UNKNOWN) {
-        replaces.push("imageDigest");
-        reasons.push("imageTag is not known until apply");
+        replace("imageDigest", "imageTag is not known until apply");
     } else if (ctx.resolvedDigest !== undefined && ctx.resolvedDigest !== olds.imageDigest) {
         // A moved tag is a new image; a vanished tag too (create then fails clearly).
-        replaces.push("imageDigest");
-        reasons.push(
-            ctx.resolvedDigest === null
-                ? `tag ${news.imageTag} no longer exists`
-                : `tag ${news.imageTag} moved to ${ctx.resolvedDigest}`,
-        );
+        replace("imageDigest", `tag ${news.imageTag} ${ctx.resolvedDigest === null ? "no longer exists" : `moved to ${ctx.resolvedDigest}`}`);
     }
 
     if (replaces.length > 0) {
@@ -92,7 +82,7 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         reasons.push(`scan was ${olds.scanStatus}: collect the result`);
     }
     for (const key of SETTINGS) {
-        if (!same(olds[key], news[key])) {
+        if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) {
             reasons.push(`${key} changed`);
         }
     }
@@ -101,8 +91,8 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         // the gate must see it again (update re-reads, never scans). Only those, so that
         // a stale entry for a finding that is gone does not plan an update forever.
         const threshold = severityRank(news.failOnSeverity);
-        const blocking = new Set(olds.topFindings.filter((f) => severityRank(f.severity) >= threshold).map((f) => f.name));
-        const expired = expiredIgnores(news.ignoreFindings, ctx.now).filter((e) => blocking.has(e.name));
+        const blocking = olds.topFindings.filter((f) => severityRank(f.severity) >= threshold).map((f) => f.name);
+        const expired = expiredIgnores(news.ignoreFindings, ctx.now).filter((e) => blocking.includes(e.name));
         if (expired.length > 0) {
             reasons.push(`ignore expired: ${expired.map((e) => e.name).join(", ")}`);
         }

@@ -17,7 +17,6 @@ import {
     StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
 import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from "@smithy/core/retry";
-import { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from "@smithy/types";
 import { EcrRequestError, ImageNotFoundError, RepositoryNotFoundError } from "./errors";
 import { ImageRef } from "./image";
 import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
@@ -49,44 +48,28 @@ export interface EcrTransport {
 
 export type TransportFactory = (target: EcrTarget) => EcrTransport;
 
-/**
- * The SDK's standard retry strategy treats LimitExceededException as throttling and
- * retries it. For StartImageScan that only burns time: the quota answer is final.
- */
-export class QuotaAwareRetryStrategy implements RetryStrategyV2 {
-    readonly mode = "standard";
-    private readonly inner: StandardRetryStrategy;
-    constructor(maxAttempts?: number) {
-        this.inner = new StandardRetryStrategy(maxAttempts ?? 3);
-    }
-    acquireInitialRetryToken(scope: string): Promise<StandardRetryToken> {
-        return this.inner.acquireInitialRetryToken(scope);
-    }
-    refreshRetryTokenForRetry(token: StandardRetryToken, errorInfo: RetryErrorInfo): Promise<StandardRetryToken> {
-        if (errorInfo.error?.name === "LimitExceededException") {
-            // Throwing here makes the SDK surface the original error at once.
-            return Promise.reject(errorInfo.error);
-        }
-        return this.inner.refreshRetryTokenForRetry(token, errorInfo);
-    }
-    recordSuccess(token: StandardRetryToken): void {
-        this.inner.recordSuccess(token);
-    }
-}
-
 /** The real transport: an ECRClient built for this target. */
 export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTransport {
     // The SDK warns once per process that its 2027 releases need Node 22. It is not
     // actionable per resource, so it stays quiet unless the user chose otherwise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+    // The standard strategy treats LimitExceededException as throttling and retries it.
+    // For StartImageScan that only burns time: the quota answer is final. Refusing the
+    // retry token makes the SDK surface the original error at once.
+    const retryStrategy = new StandardRetryStrategy(tuning.maxAttempts ?? 3);
+    const refresh = retryStrategy.refreshRetryTokenForRetry.bind(retryStrategy);
+    retryStrategy.refreshRetryTokenForRetry = (token, info) =>
+        info.error?.name === "LimitExceededException" ? Promise.reject(info.error) : refresh(token, info);
     const client = new ECRClient({
         region: target.region,
         endpoint: target.endpoint,
         profile: target.profile,
-        retryStrategy: new QuotaAwareRetryStrategy(tuning.maxAttempts),
+        retryStrategy,
         requestHandler: {
             connectionTimeout: tuning.connectionTimeoutMs ?? 5_000,
             requestTimeout: tuning.requestTimeoutMs ?? 20_000,
+            // Without this the handler only logs a warning and keeps waiting.
+            throwOnRequestTimeout: true,
         },
     });
     const options = { abortSignal: target.signal };
@@ -111,35 +94,9 @@ export type StartOutcome =
 export interface ResolvedImage {
     imageDigest: string;
     registryId: string;
-    imageTags: string[];
 }
 
 const PAGE_SIZE = 1000;
-
-function errorName(e: unknown): string {
-    return e instanceof Error ? e.name : "";
-}
-
-/**
- * Worth another try later (the SDK already retried it): throttling, 5xx, timeouts and
- * connection errors. Not an abort: that is our own deadline.
- */
-function isTransient(e: unknown): boolean {
-    if (!(e instanceof Error) || e.name === "AbortError") {
-        return false;
-    }
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    const status = err.$metadata?.httpStatusCode;
-    if (status === undefined) {
-        // No HTTP answer at all: reset, refused, timed out.
-        return true;
-    }
-    return isThrottlingError(err as never) || isTransientError(err as never) || isServerError(err as never);
-}
-
-function iso(d: Date | undefined): string | undefined {
-    return d ? d.toISOString() : undefined;
-}
 
 /** The calls ImageScan makes, for one image. Classifies AWS errors by name. */
 export class Ecr {
@@ -148,39 +105,41 @@ export class Ecr {
         private readonly image: ImageRef,
     ) {}
 
+    /** An AWS error as a typed error, by its name. */
     private classify(operation: string, e: unknown): Error {
-        switch (errorName(e)) {
-            case "RepositoryNotFoundException":
-                return new RepositoryNotFoundError(this.image, { cause: e });
-            case "ImageNotFoundException":
-                return new ImageNotFoundError(this.image, { cause: e });
-            default:
-                return new EcrRequestError(operation, this.image, { cause: e, transient: isTransient(e) });
+        const name = e instanceof Error && e.name;
+        if (name === "RepositoryNotFoundException") {
+            return new RepositoryNotFoundError(this.image, { cause: e });
         }
+        if (name === "ImageNotFoundException") {
+            return new ImageNotFoundError(this.image, { cause: e });
+        }
+        // Worth another try later (the SDK already retried it): throttling, 5xx, or no
+        // HTTP answer at all (reset, refused, timed out). Not an abort: our own deadline.
+        const err = e as Error & { $metadata?: { httpStatusCode?: number } };
+        const transient =
+            name !== false &&
+            name !== "AbortError" &&
+            (err.$metadata?.httpStatusCode === undefined || isThrottlingError(err as never) || isTransientError(err as never) || isServerError(err as never));
+        return new EcrRequestError(operation, this.image, { cause: e, transient });
     }
 
     /** DescribeImages by digest, else by tag. Undefined when the image or repository is gone. */
-    async findImage(): Promise<ResolvedImage | undefined> {
-        try {
-            return await this.resolveImage();
-        } catch (e) {
+    findImage(): Promise<ResolvedImage | undefined> {
+        return this.resolveImage().catch((e) => {
             if (e instanceof RepositoryNotFoundError || e instanceof ImageNotFoundError) {
                 return undefined;
             }
             throw e;
-        }
+        });
     }
 
     /** DescribeImages by digest, else by tag. Throws a typed not-found error. */
     async resolveImage(): Promise<ResolvedImage> {
-        const imageId = this.image.imageDigest ? { imageDigest: this.image.imageDigest } : { imageTag: this.image.imageTag };
+        const { repositoryName, registryId, imageDigest, imageTag } = this.image;
         let out: DescribeImagesCommandOutput;
         try {
-            out = await this.transport.describeImages({
-                repositoryName: this.image.repositoryName,
-                registryId: this.image.registryId,
-                imageIds: [imageId],
-            });
+            out = await this.transport.describeImages({ repositoryName, registryId, imageIds: [imageDigest ? { imageDigest } : { imageTag }] });
         } catch (e) {
             throw this.classify("DescribeImages", e);
         }
@@ -188,27 +147,16 @@ export class Ecr {
         if (!detail?.imageDigest) {
             throw new ImageNotFoundError(this.image, { cause: new Error("DescribeImages returned no image") });
         }
-        return {
-            imageDigest: detail.imageDigest,
-            registryId: detail.registryId ?? this.image.registryId ?? "",
-            imageTags: detail.imageTags ?? [],
-        };
+        return { imageDigest: detail.imageDigest, registryId: detail.registryId ?? registryId ?? "" };
     }
 
     async startScan(imageDigest: string): Promise<StartOutcome> {
+        const { repositoryName, registryId } = this.image;
         try {
-            const out = await this.transport.startImageScan({
-                repositoryName: this.image.repositoryName,
-                registryId: this.image.registryId,
-                imageId: { imageDigest },
-            });
-            return {
-                kind: "started",
-                status: out.imageScanStatus?.status ?? "IN_PROGRESS",
-                description: out.imageScanStatus?.description,
-            };
+            const out = await this.transport.startImageScan({ repositoryName, registryId, imageId: { imageDigest } });
+            return { kind: "started", status: out.imageScanStatus?.status ?? "IN_PROGRESS", description: out.imageScanStatus?.description };
         } catch (e) {
-            const name = errorName(e);
+            const name = e instanceof Error && e.name;
             if (name === "LimitExceededException") {
                 return { kind: "quota" };
             }
@@ -227,91 +175,66 @@ export class Ecr {
     /**
      * The latest scan's status and, when it has finished, every finding (one call per
      * page of 1000). Undefined when ECR has no scan for the image (ScanNotFoundException).
+     * Counts and times come from the first page, the status from the last.
      */
     async readScan(imageDigest: string): Promise<ScanResult | undefined> {
-        const request = {
-            repositoryName: this.image.repositoryName,
-            registryId: this.image.registryId,
-            imageId: { imageDigest },
-            maxResults: PAGE_SIZE,
-        };
-        let page: DescribeImageScanFindingsCommandOutput;
-        try {
-            page = await this.transport.describeImageScanFindings(request);
-        } catch (e) {
-            if (errorName(e) === "ScanNotFoundException") {
-                return undefined;
-            }
-            throw this.classify("DescribeImageScanFindings", e);
-        }
-        const first = page.imageScanFindings;
+        const request = { repositoryName: this.image.repositoryName, registryId: this.image.registryId, imageId: { imageDigest }, maxResults: PAGE_SIZE };
         const findings: FindingSummary[] = [];
         let scanType: ScanType = "BASIC";
-        for (;;) {
+        let first: DescribeImageScanFindingsCommandOutput | undefined;
+        let page: DescribeImageScanFindingsCommandOutput | undefined;
+        do {
+            try {
+                page = await this.transport.describeImageScanFindings(page ? { ...request, nextToken: page.nextToken } : request);
+            } catch (e) {
+                if (!page && e instanceof Error && e.name === "ScanNotFoundException") {
+                    return undefined;
+                }
+                throw this.classify("DescribeImageScanFindings", e);
+            }
+            first ??= page;
             const f = page.imageScanFindings;
             for (const b of f?.findings ?? []) {
-                findings.push(basicFinding(b));
+                const attribute = (key: string) => b.attributes?.find((a) => a.key === key)?.value;
+                findings.push(
+                    dropUndefined({
+                        name: b.name ?? "(unnamed)",
+                        severity: b.severity ?? "UNDEFINED",
+                        uri: b.uri,
+                        packageName: attribute("package_name"),
+                        packageVersion: attribute("package_version"),
+                    }),
+                );
             }
             for (const en of f?.enhancedFindings ?? []) {
                 scanType = "ENHANCED";
-                findings.push(enhancedFinding(en));
+                const details = en.packageVulnerabilityDetails;
+                const pkg = details?.vulnerablePackages?.[0];
+                findings.push(
+                    dropUndefined({
+                        name: details?.vulnerabilityId ?? en.title ?? "(unnamed)",
+                        severity: en.severity ?? "UNDEFINED",
+                        uri: details?.sourceUrl,
+                        packageName: pkg?.name,
+                        packageVersion: pkg?.version,
+                    }),
+                );
             }
-            if (!page.nextToken) {
-                break;
-            }
-            try {
-                page = await this.transport.describeImageScanFindings({ ...request, nextToken: page.nextToken });
-            } catch (e) {
-                throw this.classify("DescribeImageScanFindings", e);
-            }
-        }
+        } while (page.nextToken);
         const status = page.imageScanStatus?.status ?? "UNKNOWN";
         // Enhanced scanning reports ACTIVE and continuous statuses; basic never does.
         if (status === "ACTIVE" || status === "SCAN_ELIGIBILITY_EXPIRED") {
             scanType = "ENHANCED";
         }
-        const counts: Record<string, number> = {};
-        for (const [k, v] of Object.entries(first?.findingSeverityCounts ?? {})) {
-            if (typeof v === "number") {
-                counts[k] = v;
-            }
-        }
+        const head = first?.imageScanFindings;
         return {
             scanStatus: status,
             scanStatusDescription: page.imageScanStatus?.description,
             scanType,
-            scanCompletedAt: iso(first?.imageScanCompletedAt),
-            vulnerabilitySourceUpdatedAt: iso(first?.vulnerabilitySourceUpdatedAt),
-            findingSeverityCounts: counts,
+            scanCompletedAt: head?.imageScanCompletedAt?.toISOString(),
+            vulnerabilitySourceUpdatedAt: head?.vulnerabilitySourceUpdatedAt?.toISOString(),
+            findingSeverityCounts: Object.fromEntries(Object.entries(head?.findingSeverityCounts ?? {}).filter(([, n]) => typeof n === "number")),
             findings,
         };
     }
-}
-
-function attribute(f: { attributes?: { key?: string; value?: string }[] }, key: string): string | undefined {
-    return f.attributes?.find((a) => a.key === key)?.value;
-}
-
-function basicFinding(f: NonNullable<NonNullable<DescribeImageScanFindingsCommandOutput["imageScanFindings"]>["findings"]>[number]): FindingSummary {
-    return dropUndefined({
-        name: f.name ?? "(unnamed)",
-        severity: f.severity ?? "UNDEFINED",
-        uri: f.uri,
-        packageName: attribute(f, "package_name"),
-        packageVersion: attribute(f, "package_version"),
-    });
-}
-
-function enhancedFinding(
-    f: NonNullable<NonNullable<DescribeImageScanFindingsCommandOutput["imageScanFindings"]>["enhancedFindings"]>[number],
-): FindingSummary {
-    const details = f.packageVulnerabilityDetails;
-    const pkg = details?.vulnerablePackages?.[0];
-    return dropUndefined({
-        name: details?.vulnerabilityId ?? f.title ?? "(unnamed)",
-        severity: f.severity ?? "UNDEFINED",
-        uri: details?.sourceUrl,
-        packageName: pkg?.name,
-        packageVersion: pkg?.version,
-    });
 }

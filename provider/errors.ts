@@ -5,10 +5,7 @@
 import { fullLabel, ImageRef } from "./image";
 
 function awsPart(cause: unknown): string {
-    if (cause instanceof Error) {
-        return `${cause.name}: ${cause.message}`;
-    }
-    return String(cause);
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
 
 /**
@@ -31,9 +28,8 @@ export class RepositoryNotFoundError extends ImageScanBaseError {
     readonly name = "RepositoryNotFoundError" as const;
     constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
         super(
-            `ECR repository "${image.repositoryName}" was not found for image ${fullLabel(image)}` +
-                ` (${awsPart(options?.cause)}). Check repositoryName, registryId and region, ` +
-                `or create the repository before the scan.`,
+            `ECR repository "${image.repositoryName}" was not found for image ${fullLabel(image)} (${awsPart(options?.cause)}). ` +
+                `Check repositoryName, registryId and region, or create the repository first.`,
             options,
         );
     }
@@ -45,19 +41,17 @@ export class ImageNotFoundError extends ImageScanBaseError {
     constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
         const which = image.imageDigest ? `digest ${image.imageDigest}` : `tag "${image.imageTag}"`;
         super(
-            `Image ${which} was not found in ECR repository "${image.repositoryName}": ${fullLabel(image)}` +
-                ` (${awsPart(options?.cause)}). Push the image first, or point imageTag/imageDigest at an ` +
-                `image that exists.`,
+            `Image ${which} was not found in ECR repository "${image.repositoryName}": ${fullLabel(image)} (${awsPart(options?.cause)}). ` +
+                `Push the image first, or point imageTag/imageDigest at an existing image.`,
             options,
         );
     }
 }
 
-function where(image: ImageRef): string {
-    return image.endpoint ? `endpoint ${image.endpoint}` : `the ECR endpoint of ${image.region}`;
-}
-
-/** Any other ECR failure: names the operation, the image and the AWS error. */
+/**
+ * Any other ECR failure: names the operation, the image (with region and endpoint) and
+ * the AWS error.
+ */
 export class EcrRequestError extends ImageScanBaseError {
     readonly name = "EcrRequestError" as const;
     /** Throttling, 5xx or a network error: a later call may succeed. */
@@ -67,15 +61,12 @@ export class EcrRequestError extends ImageScanBaseError {
         readonly image: ImageRef,
         options?: { cause?: unknown; transient?: boolean },
     ) {
-        const aborted = options?.cause instanceof Error && options.cause.name === "AbortError";
         super(
-            aborted
-                ? `ECR ${operation} for image ${fullLabel(image)} got no answer from ${where(image)} before ` +
-                      `timeoutSeconds ran out. Check the endpoint and the network, or raise timeoutSeconds; ` +
-                      `the next \`pulumi up\` adopts any scan that started, not starting a second one.`
-                : `ECR ${operation} failed for image ${fullLabel(image)} at ${where(image)}: ${awsPart(options?.cause)}. ` +
-                      `Check credentials, region and endpoint, then run \`pulumi up\` again; a scan that ` +
-                      `already started is adopted, not started twice.`,
+            options?.cause instanceof Error && options.cause.name === "AbortError"
+                ? `ECR ${operation} for image ${fullLabel(image)} got no answer before timeoutSeconds ran out. ` +
+                      `Check the endpoint and the network, or raise timeoutSeconds; the next \`pulumi up\` adopts any scan that started.`
+                : `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(options?.cause)}. Check credentials, region ` +
+                      `and endpoint, then run \`pulumi up\` again; a scan that already started is adopted, not started twice.`,
             options,
         );
         this.transient = options?.transient ?? false;
@@ -92,10 +83,9 @@ export class ScanTimeoutError extends ImageScanBaseError {
         options?: { cause?: unknown },
     ) {
         super(
-            `Timed out waiting for the ECR scan of ${fullLabel(image)}: last status ${lastStatus} ` +
-                `after ${waitedSeconds} s${options?.cause ? ` (last ECR error: ${awsPart(options.cause)})` : ""}. ` +
-                `The scan goes on in ECR; the next \`pulumi up\` adopts the same scan without starting ` +
-                `a new one. Raise timeoutSeconds to wait longer.`,
+            `Timed out waiting for the ECR scan of ${fullLabel(image)}: last status ${lastStatus} after ${waitedSeconds} s` +
+                `${options?.cause ? ` (last ECR error: ${awsPart(options.cause)})` : ""}. The scan goes on in ECR; raise ` +
+                `timeoutSeconds to wait longer. The next \`pulumi up\` adopts the same scan without starting a new one.`,
             options,
         );
     }

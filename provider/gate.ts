@@ -18,17 +18,13 @@ export function isCompletedScan(status: string): boolean {
 }
 
 /**
- * When an ignore entry stops counting. A date-only `until` ("2026-12-31") covers that
- * whole day (UTC), as a person reading it would expect.
+ * Ignore entries whose `until` has passed at `now`. A date-only `until` ("2026-12-31")
+ * covers that whole day (UTC), as a person reading it would expect.
  */
-export function ignoreExpiresAt(until: string): number {
-    const at = Date.parse(until);
-    return /^\d{4}-\d{2}-\d{2}$/.test(until) ? at + 24 * 3600_000 : at;
-}
-
-/** Ignore entries whose `until` has passed at `now`. */
 export function expiredIgnores(ignores: IgnoreEntry[], now: Date): IgnoreEntry[] {
-    return ignores.filter((e) => e.until !== undefined && ignoreExpiresAt(e.until) <= now.getTime());
+    return ignores.filter(
+        (e) => e.until !== undefined && Date.parse(e.until) + (/^\d{4}-\d{2}-\d{2}$/.test(e.until) ? 24 * 3600_000 : 0) <= now.getTime(),
+    );
 }
 
 export interface GateVerdict {
@@ -55,62 +51,45 @@ export function evaluateGate(
     const warnings = expired.map(
         (e) => `ignoreFindings entry "${e.name}" expired at ${e.until} and counts again for ${fullLabel(image)}; fix the finding or extend "until".`,
     );
-    const active = new Set(ignores.filter((e) => !expired.includes(e)).map((e) => e.name));
-
-    const pass: GateVerdict = { passed: true, blockingCounts: {}, blockingTotal: 0, blockingNames: [], warnings };
+    const active = ignores.filter((e) => !expired.includes(e)).map((e) => e.name);
+    const verdict: GateVerdict = { passed: true, blockingCounts: {}, blockingTotal: 0, blockingNames: [], warnings };
     if (failOnSeverity === undefined) {
-        return pass;
+        return verdict;
     }
+    const failed = `ImageScan gate failed for ${fullLabel(image)}: `;
+    const next = "Nothing was stored; the next `pulumi up` adopts the same scan without starting a new one.";
     if (!isCompletedScan(result.scanStatus)) {
-        return {
-            ...pass,
-            passed: false,
-            message:
-                `ImageScan gate failed for ${fullLabel(image)}: failOnSeverity is ${failOnSeverity} but there is no ` +
-                `completed scan to judge (status ${result.scanStatus}). Fix the cause ECR reports, or unset ` +
-                `failOnSeverity for this image. Nothing was stored; the next \`pulumi up\` adopts the same scan.`,
-        };
+        verdict.passed = false;
+        verdict.message =
+            `${failed}failOnSeverity is ${failOnSeverity} but there is no completed scan to judge (status ${result.scanStatus}). ` +
+            `Fix the cause ECR reports, or unset failOnSeverity for this image. ${next}`;
+        return verdict;
     }
 
-    const threshold = severityRank(failOnSeverity);
-    const blockingCounts: Record<string, number> = {};
-    const blockingNames: string[] = [];
-    for (const severity of SEVERITIES) {
-        if (severityRank(severity) < threshold) {
-            continue;
-        }
+    const { blockingCounts, blockingNames } = verdict;
+    // The severities at or above the threshold, most severe first.
+    for (const severity of SEVERITIES.slice(0, SEVERITIES.indexOf(failOnSeverity) + 1)) {
         const listed = result.findings.filter((f) => f.severity === severity);
-        const ignored = listed.filter((f) => active.has(f.name)).length;
-        // ECR's counts cover findings that a listing might not return; trust the larger.
-        const total = Math.max(result.findingSeverityCounts[severity] ?? 0, listed.length);
-        const left = total - ignored;
+        const kept = listed.filter((f) => !active.includes(f.name));
+        // ECR's counts cover findings that a listing might not return: trust the larger,
+        // less the listed ones that are ignored.
+        const left = Math.max(result.findingSeverityCounts[severity] ?? 0, listed.length) - (listed.length - kept.length);
         if (left > 0) {
             blockingCounts[severity] = left;
-            blockingNames.push(...listed.filter((f) => !active.has(f.name)).map((f) => f.name).sort());
+            verdict.blockingTotal += left;
+            blockingNames.push(...kept.map((f) => f.name).sort());
         }
     }
-    const blockingTotal = Object.values(blockingCounts).reduce((a, b) => a + b, 0);
-    if (blockingTotal === 0) {
-        return pass;
+    if (verdict.blockingTotal > 0) {
+        const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
+        // ECR's counts may exceed what it listed: "more" covers both.
+        const more = verdict.blockingTotal > names.length ? ` and ${verdict.blockingTotal - names.length} more` : "";
+        const counts = Object.entries(blockingCounts).map(([s, n]) => `${s}: ${n}`);
+        verdict.passed = false;
+        verdict.message =
+            `${failed}${verdict.blockingTotal} finding(s) at or above ${failOnSeverity} (${counts.join(", ")})` +
+            `${names.length ? `: ${names.join(", ")}${more}` : ""}. Fix the image and push it, or accept a finding with ` +
+            `ignoreFindings: [{ name: "${names[0] ?? "CVE-YYYY-NNNN"}", until: "YYYY-MM-DD", reason: "..." }]. ${next}`;
     }
-
-    const counts = Object.entries(blockingCounts)
-        .map(([s, n]) => `${s}: ${n}`)
-        .join(", ");
-    const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
-    // ECR's counts may exceed what it listed: "more" covers both.
-    const more = blockingTotal > names.length ? ` and ${blockingTotal - names.length} more` : "";
-    const example = names[0] ?? "CVE-YYYY-NNNN";
-    return {
-        passed: false,
-        blockingCounts,
-        blockingTotal,
-        blockingNames,
-        warnings,
-        message:
-            `ImageScan gate failed for ${fullLabel(image)}: ${blockingTotal} finding(s) at or above ${failOnSeverity} ` +
-            `(${counts})${names.length ? `: ${names.join(", ")}${more}` : ""}. Fix the image and push it, or accept a ` +
-            `finding with ignoreFindings: [{ name: "${example}", until: "YYYY-MM-DD", reason: "..." }]. ` +
-            `Nothing was stored; the next \`pulumi up\` adopts the same scan without starting a new one.`,
-    };
+    return verdict;
 }

@@ -11,10 +11,7 @@ export interface ImageRef {
 
 /** `web@sha256:1a2b3c4d…` (short digest) or `web:latest`, for progress lines. */
 export function shortLabel(ref: Pick<ImageRef, "repositoryName" | "imageDigest" | "imageTag">): string {
-    if (ref.imageDigest) {
-        return `${ref.repositoryName}@${ref.imageDigest.slice(0, 15)}…`;
-    }
-    return `${ref.repositoryName}:${ref.imageTag ?? "?"}`;
+    return ref.imageDigest ? `${ref.repositoryName}@${ref.imageDigest.slice(0, 15)}…` : `${ref.repositoryName}:${ref.imageTag ?? "?"}`;
 }
 
 /** The full name for error messages: registry, repository, tag and digest, region. */

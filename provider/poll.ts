@@ -1,8 +1,7 @@
 // Waiting for a scan: a small state machine in the style of the AWS SDK's waiters,
 // with capped exponential backoff, jitter, a hard deadline and progress lines.
 
-// Arrays, not Sets: the closure serializer writes a Set into state as {}.
-const NON_TERMINAL = ["IN_PROGRESS", "PENDING"];
+// An array, not a Set: the closure serializer writes a Set into state as {}.
 const KNOWN = [
     "IN_PROGRESS",
     "COMPLETE",
@@ -18,7 +17,7 @@ const KNOWN = [
 
 /** Terminal: every known status except IN_PROGRESS and PENDING. An unknown one is not. */
 export function isTerminalStatus(status: string): boolean {
-    return KNOWN.includes(status) && !NON_TERMINAL.includes(status);
+    return KNOWN.includes(status) && status !== "IN_PROGRESS" && status !== "PENDING";
 }
 
 export interface Backoff {
@@ -53,8 +52,10 @@ export interface PollOptions<T> {
     /** How long to wait in total, from `now()` at the call. */
     timeoutMs: number;
     now: () => number;
-    sleep: (ms: number) => Promise<void>;
-    random: () => number;
+    /** Defaults to a real timer. */
+    sleep?: (ms: number) => Promise<void>;
+    /** Defaults to Math.random. */
+    random?: () => number;
     /** Progress sink; gets e.g. `web@sha256:1a2b… scan IN_PROGRESS, 45 s`. */
     progress: (line: string) => void;
     label: string;
@@ -67,6 +68,7 @@ export type PollOutcome<T> =
 
 /** Polls until a terminal status or the deadline, whichever comes first. */
 export async function pollUntilTerminal<T>(opts: PollOptions<T>): Promise<PollOutcome<T>> {
+    const { sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random = Math.random } = opts;
     const started = opts.now();
     const deadline = started + opts.timeoutMs;
     let lastProgress = Number.NEGATIVE_INFINITY;
@@ -79,7 +81,7 @@ export async function pollUntilTerminal<T>(opts: PollOptions<T>): Promise<PollOu
             return { kind: "timeout", status, polls, waitedMs: opts.now() - started };
         }
         // Never sleep past the deadline: the last poll lands on it.
-        await opts.sleep(Math.min(backoffDelay(attempt, opts.random, opts.backoff), remaining));
+        await sleep(Math.min(backoffDelay(attempt, random, opts.backoff), remaining));
 
         const result = await opts.check();
         polls++;

@@ -28,7 +28,8 @@ export interface ImageScanProviderOptions {
 
 /** Right after StartImageScan, ECR may not know the scan yet for a short while. */
 const SCAN_NOT_FOUND_GRACE_MS = 60_000;
-const TOP_FINDINGS = 25;
+/** After the deadline, calls still in flight get this long before they are aborted. */
+const DEADLINE_GRACE_MS = 5_000;
 
 /** One create or update: the image, its settings, the ECR wrapper and the deadline. */
 interface Operation {
@@ -39,9 +40,6 @@ interface Operation {
     deadline: number;
 }
 
-/** After the deadline, calls still in flight get this long before they are aborted. */
-const DEADLINE_GRACE_MS = 5_000;
-
 /** A scan's result plus where it came from. */
 interface Collected {
     result: ScanResult;
@@ -50,62 +48,64 @@ interface Collected {
 }
 
 function noResult(status: string, description?: string): ScanResult {
-    return {
-        scanStatus: status,
-        scanStatusDescription: description,
-        scanType: "BASIC",
-        findingSeverityCounts: {},
-        findings: [],
-    };
+    return { scanStatus: status, scanStatusDescription: description, scanType: "BASIC", findingSeverityCounts: {}, findings: [] };
 }
 
 /** Most severe first, then by name; at most 25. */
 export function topFindings(findings: FindingSummary[]): FindingSummary[] {
     return [...findings]
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .slice(0, TOP_FINDINGS);
+        .slice(0, 25);
+}
+
+/** Only the ImageRef fields of a larger object: errors carry the ref. */
+function imageRef({ repositoryName, registryId, region, imageDigest, imageTag, endpoint }: ImageRef): ImageRef {
+    return { repositoryName, registryId, region, imageDigest, imageTag, endpoint };
+}
+
+/** The full outputs: update must return all of them, or the host drops the rest. */
+function outputs(inputs: Omit<ImageScanInputs, "region">, image: ImageRef, c: Collected): ImageScanOutputs {
+    const counts = c.result.findingSeverityCounts;
+    return dropUndefined({
+        repositoryName: inputs.repositoryName,
+        registryId: image.registryId ?? "",
+        region: image.region,
+        imageDigest: image.imageDigest as string,
+        imageTag: inputs.imageTag,
+        endpoint: inputs.endpoint,
+        profile: inputs.profile,
+        waitForCompletion: inputs.waitForCompletion,
+        timeoutSeconds: inputs.timeoutSeconds,
+        rescanAfterHours: inputs.rescanAfterHours,
+        failOnSeverity: inputs.failOnSeverity,
+        ignoreFindings: inputs.ignoreFindings,
+        scanStatus: c.result.scanStatus,
+        scanStatusDescription: c.result.scanStatusDescription,
+        scanType: c.result.scanType,
+        scanStartedAt: c.scanStartedAt,
+        nextScanAllowedAt: nextScanAllowedAt(c.scanStartedAt),
+        scanCompletedAt: c.result.scanCompletedAt,
+        vulnerabilitySourceUpdatedAt: c.result.vulnerabilitySourceUpdatedAt,
+        findingSeverityCounts: counts,
+        findingsTotal: Object.values(counts).reduce((a, b) => a + b, 0),
+        topFindings: topFindings(c.result.findings),
+        adoptedExistingScan: c.adopted,
+    } satisfies ImageScanOutputs);
 }
 
 export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInputs, ImageScanOutputs> {
     constructor(private readonly options: ImageScanProviderOptions = {}) {}
 
-    // Defaults are resolved per call so that the serialized object captures no
-    // function values, only these method bodies.
+    // Defaults are resolved per call (sleep and random in poll.ts), so that the serialized
+    // object captures no function values, only method bodies.
     private now(): Date {
-        return this.options.now ? this.options.now() : new Date();
-    }
-    private sleep(ms: number): Promise<void> {
-        return this.options.sleep ? this.options.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
-    }
-    private random(): number {
-        return this.options.random ? this.options.random() : Math.random();
+        return this.options.now?.() ?? new Date();
     }
     private log(line: string): void {
-        if (this.options.log) {
-            this.options.log(line);
-        } else {
-            console.log(line);
-        }
+        (this.options.log ?? console.log)(line);
     }
-    private transport(inputs: Pick<ImageScanInputs, "region" | "endpoint" | "profile"> & { signal?: AbortSignal }): EcrTransport {
-        const target = { region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile, signal: inputs.signal };
-        return this.options.transport ? this.options.transport(target) : sdkTransport(target);
-    }
-
-    /** The region the call goes to: the input, else the SDK chain. Fails clearly if none. */
-    private async region(inputs: ImageScanInputs, transport: EcrTransport): Promise<string> {
-        if (inputs.region) {
-            return inputs.region;
-        }
-        try {
-            return await transport.region();
-        } catch (e) {
-            throw new EcrRequestError(
-                "region lookup",
-                { repositoryName: inputs.repositoryName, imageDigest: inputs.imageDigest, imageTag: inputs.imageTag, region: "no region" },
-                { cause: new Error(`no AWS region: set the region input, \`pulumi config set aws:region <region>\`, or AWS_REGION (${(e as Error).message})`) },
-            );
-        }
+    private transport(inputs: Pick<ImageScanInputs, "region" | "endpoint" | "profile">, signal?: AbortSignal): EcrTransport {
+        return (this.options.transport ?? sdkTransport)({ region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile, signal });
     }
 
     async check(_olds: ImageScanInputs, news: ImageScanInputs): Promise<dynamic.CheckResult<ImageScanInputs>> {
@@ -114,21 +114,17 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
 
     async diff(_id: string, olds: ImageScanOutputs, news: ImageScanInputs): Promise<dynamic.DiffResult> {
         const transport = this.transport(news);
-        let defaultRegion: string | undefined;
-        if (news.region === undefined) {
-            defaultRegion = await transport.region().catch(() => undefined);
-        }
+        const defaultRegion = news.region === undefined ? await transport.region().catch(() => undefined) : undefined;
         let resolvedDigest: string | null | undefined;
         // Only a tag-only input needs AWS here: one DescribeImages. A pinned digest needs none.
         if (news.imageDigest === undefined && news.imageTag !== undefined && news.repositoryName === olds.repositoryName) {
-            const ecr = new Ecr(transport, {
+            const found = await new Ecr(transport, {
                 repositoryName: news.repositoryName,
                 registryId: news.registryId ?? olds.registryId,
                 region: news.region ?? defaultRegion ?? olds.region,
                 imageTag: news.imageTag,
                 endpoint: news.endpoint,
-            });
-            const found = await ecr.findImage();
+            }).findImage();
             resolvedDigest = found ? found.imageDigest : null;
         }
         const plan = planDiff(olds, news, { now: this.now(), resolvedDigest, defaultRegion });
@@ -141,56 +137,61 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
     }
 
     async create(inputs: ImageScanInputs): Promise<dynamic.CreateResult<ImageScanOutputs>> {
-        return this.withDeadline(inputs.timeoutSeconds, async (signal, deadline) => {
-            const transport = this.transport({ ...inputs, signal });
-            const region = await this.region(inputs, transport);
-            const ref: ImageRef = { ...pick(inputs), region };
-            const image = await new Ecr(transport, ref).resolveImage();
-            const scanned: ImageRef = {
-                ...ref,
-                imageDigest: inputs.imageDigest ?? image.imageDigest,
-                registryId: image.registryId || ref.registryId,
-            };
-            const op: Operation = { ecr: new Ecr(transport, scanned), image: scanned, inputs, deadline };
-            const collected = await this.scanOrAdopt(op, true);
-
-            const outs = this.outputs(inputs, scanned, collected);
-            this.gate(scanned, inputs, collected.result);
-            return { id: `${outs.registryId}/${outs.repositoryName}@${outs.imageDigest}`, outs };
-        });
+        const outs = await this.run(inputs);
+        return { id: `${outs.registryId}/${outs.repositoryName}@${outs.imageDigest}`, outs };
     }
 
     async update(_id: string, olds: ImageScanOutputs, news: ImageScanInputs): Promise<dynamic.UpdateResult<ImageScanOutputs>> {
-        return this.withDeadline(news.timeoutSeconds, async (signal, deadline) => {
-            const scanned: ImageRef = { ...pick(news), region: olds.region, registryId: olds.registryId, imageDigest: olds.imageDigest };
-            const op: Operation = { ecr: new Ecr(this.transport({ ...news, signal }), scanned), image: scanned, inputs: news, deadline };
-
-            let collected: Collected;
-            if (rescanDue(olds.scanStartedAt, news.rescanAfterHours, this.now())) {
-                collected = await this.scanOrAdopt(op, false);
-            } else {
-                // No new scan: re-read the one we have, waiting if it was still running.
-                const result = await this.collect(op, this.now().getTime(), olds.scanStatus);
-                collected = result
-                    ? { result, scanStartedAt: olds.scanStartedAt, adopted: olds.adoptedExistingScan }
-                    : await this.scanOrAdopt(op, false);
-            }
-            const outs = this.outputs(news, scanned, collected);
-            this.gate(scanned, news, collected.result);
-            return { outs };
-        });
+        return { outs: await this.run(news, olds) };
     }
 
     /**
-     * Runs one create or update within timeoutSeconds. The poll loop stops at the
-     * deadline on the (injectable) clock; a real timer a little later aborts any ECR
-     * call still hanging, so that nothing outlives timeoutSeconds by more than that.
+     * One create (no olds) or update, within timeoutSeconds, then the gate. The poll loop
+     * stops at the deadline on the (injectable) clock; a real timer a little later aborts
+     * any ECR call still hanging, so that nothing outlives timeoutSeconds by more than that.
      */
-    private async withDeadline<T>(timeoutSeconds: number, run: (signal: AbortSignal, deadline: number) => Promise<T>): Promise<T> {
+    private async run(inputs: ImageScanInputs, olds?: ImageScanOutputs): Promise<ImageScanOutputs> {
         const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
+        const timer = setTimeout(() => controller.abort(), inputs.timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
         try {
-            return await run(controller.signal, this.now().getTime() + timeoutSeconds * 1000);
+            const deadline = this.now().getTime() + inputs.timeoutSeconds * 1000;
+            const transport = this.transport(inputs, controller.signal);
+            let image: ImageRef;
+            let collected: Collected | undefined;
+            if (olds) {
+                image = imageRef({ ...inputs, region: olds.region, registryId: olds.registryId, imageDigest: olds.imageDigest });
+            } else {
+                // The region the calls go to: the input, else the SDK chain. Fails clearly if none.
+                const region =
+                    inputs.region ||
+                    (await transport.region().catch((e: Error) => {
+                        throw new EcrRequestError("region lookup", imageRef({ ...inputs, region: "no region" }), {
+                            cause: new Error(`no AWS region: set the region input, \`pulumi config set aws:region <region>\`, or AWS_REGION (${e.message})`),
+                        });
+                    }));
+                image = imageRef({ ...inputs, region });
+                const found = await new Ecr(transport, image).resolveImage();
+                image = { ...image, imageDigest: inputs.imageDigest ?? found.imageDigest, registryId: found.registryId || image.registryId };
+            }
+            const op: Operation = { ecr: new Ecr(transport, image), image, inputs, deadline };
+            if (olds && !rescanDue(olds.scanStartedAt, inputs.rescanAfterHours, this.now())) {
+                // No new scan: re-read the one we have, waiting if it was still running.
+                const result = await this.collect(op, this.now().getTime(), olds.scanStatus);
+                collected = result && { result, scanStartedAt: olds.scanStartedAt, adopted: olds.adoptedExistingScan };
+            }
+            collected ??= await this.scanOrAdopt(op, !olds);
+
+            const outs = outputs(inputs, image, collected);
+            if (inputs.failOnSeverity !== undefined) {
+                const verdict = evaluateGate(image, collected.result, inputs.failOnSeverity, inputs.ignoreFindings, this.now());
+                for (const w of verdict.warnings) {
+                    this.log(`warning: ${w}`);
+                }
+                if (!verdict.passed) {
+                    throw new GateFailedError(image, verdict.message as string);
+                }
+            }
+            return outs;
         } finally {
             clearTimeout(timer);
         }
@@ -200,8 +201,8 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         if (!props?.imageDigest) {
             return { id, props };
         }
-        const scanned: ImageRef = { ...pick(props), region: props.region, registryId: props.registryId, imageDigest: props.imageDigest };
-        const ecr = new Ecr(this.transport(props), scanned);
+        const image = imageRef(props);
+        const ecr = new Ecr(this.transport(props), image);
         // An image or repository that is gone drops the resource from state.
         if (!(await ecr.findImage())) {
             return {};
@@ -210,12 +211,7 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         if (!result) {
             return { id, props };
         }
-        const outs = this.outputs(props, scanned, {
-            result,
-            scanStartedAt: props.scanStartedAt,
-            adopted: props.adoptedExistingScan,
-        });
-        return { id, props: outs };
+        return { id, props: outputs(props, image, { result, scanStartedAt: props.scanStartedAt, adopted: props.adoptedExistingScan }) };
     }
 
     /** A scan cannot be deleted: deleting the resource only forgets it. No AWS call. */
@@ -229,40 +225,35 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
     private async scanOrAdopt(op: Operation, checkFirst: boolean): Promise<Collected> {
         const digest = op.image.imageDigest as string;
         const startedAt = this.now();
+        const adopt = async (existing: ScanResult | undefined): Promise<Collected> => {
+            const result =
+                (existing && isTerminalStatus(existing.scanStatus)
+                    ? existing
+                    : await this.collect(op, this.now().getTime(), existing?.scanStatus ?? "PENDING")) ?? noResult("PENDING");
+            return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, this.now()), adopted: true };
+        };
         if (checkFirst) {
             const existing = await op.ecr.readScan(digest);
             if (existing && existingScanBlocks(existing.scanCompletedAt, !isTerminalStatus(existing.scanStatus), startedAt)) {
-                return this.adopt(op, existing);
+                return adopt(existing);
             }
         }
 
         const outcome: StartOutcome = await op.ecr.startScan(digest);
-        switch (outcome.kind) {
-            case "started": {
-                const result =
-                    (await this.collect(op, startedAt.getTime(), outcome.status)) ?? noResult(outcome.status, outcome.description);
-                return { result, scanStartedAt: startedAt.toISOString(), adopted: false };
-            }
-            case "quota":
-                return this.adopt(op, await op.ecr.readScan(digest));
-            case "enhanced": {
-                // Continuous scanning: ECR's own status and findings are the result.
-                const result = (await this.collect(op, startedAt.getTime(), "PENDING")) ?? noResult("PENDING");
-                result.scanType = "ENHANCED";
-                return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, this.now()), adopted: false };
-            }
-            case "unsupported":
-                return { result: noResult("UNSUPPORTED_IMAGE", outcome.description), scanStartedAt: startedAt.toISOString(), adopted: false };
+        if (outcome.kind === "quota") {
+            return adopt(await op.ecr.readScan(digest));
         }
-    }
-
-    private async adopt(op: Operation, existing: ScanResult | undefined): Promise<Collected> {
-        let result = existing;
-        if (!existing || !isTerminalStatus(existing.scanStatus)) {
-            result = await this.collect(op, this.now().getTime(), existing?.scanStatus ?? "PENDING");
+        if (outcome.kind === "enhanced") {
+            // Continuous scanning: ECR's own status and findings are the result.
+            const result = (await this.collect(op, startedAt.getTime(), "PENDING")) ?? noResult("PENDING");
+            result.scanType = "ENHANCED";
+            return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, this.now()), adopted: false };
         }
-        const final = result ?? noResult("PENDING");
-        return { result: final, scanStartedAt: estimateAdoptedStart(final.scanCompletedAt, this.now()), adopted: true };
+        const result =
+            outcome.kind === "started"
+                ? ((await this.collect(op, startedAt.getTime(), outcome.status)) ?? noResult(outcome.status, outcome.description))
+                : noResult("UNSUPPORTED_IMAGE", outcome.description);
+        return { result, scanStartedAt: startedAt.toISOString(), adopted: false };
     }
 
     /**
@@ -299,12 +290,12 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
                     return { terminal: false, status: lastKnownStatus };
                 }
                 lastKnownStatus = result.scanStatus;
-                return { terminal: isTerminalStatus(result.scanStatus), status: result.scanStatus, value: result };
+                return { terminal: isTerminalStatus(lastKnownStatus), status: lastKnownStatus, value: result };
             },
             timeoutMs: op.deadline - this.now().getTime(),
             now: () => this.now().getTime(),
-            sleep: (ms) => this.sleep(ms),
-            random: () => this.random(),
+            sleep: this.options.sleep,
+            random: this.options.random,
             progress: (line) => this.log(line),
             label: shortLabel(op.image),
         });
@@ -313,57 +304,4 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         }
         return outcome.value;
     }
-
-    /** Prints expired-ignore warnings; throws GateFailedError when the gate fails. */
-    private gate(image: ImageRef, inputs: ImageScanInputs, result: ScanResult): void {
-        if (inputs.failOnSeverity === undefined) {
-            return;
-        }
-        const verdict = evaluateGate(image, result, inputs.failOnSeverity, inputs.ignoreFindings, this.now());
-        for (const w of verdict.warnings) {
-            this.log(`warning: ${w}`);
-        }
-        if (!verdict.passed) {
-            throw new GateFailedError(image, verdict.message as string);
-        }
-    }
-
-    private outputs(inputs: Omit<ImageScanInputs, "region">, image: ImageRef, c: Collected): ImageScanOutputs {
-        const counts = c.result.findingSeverityCounts;
-        return dropUndefined({
-            repositoryName: inputs.repositoryName,
-            registryId: image.registryId ?? "",
-            region: image.region,
-            imageDigest: image.imageDigest as string,
-            imageTag: inputs.imageTag,
-            endpoint: inputs.endpoint,
-            profile: inputs.profile,
-            waitForCompletion: inputs.waitForCompletion,
-            timeoutSeconds: inputs.timeoutSeconds,
-            rescanAfterHours: inputs.rescanAfterHours,
-            failOnSeverity: inputs.failOnSeverity,
-            ignoreFindings: inputs.ignoreFindings,
-            scanStatus: c.result.scanStatus,
-            scanStatusDescription: c.result.scanStatusDescription,
-            scanType: c.result.scanType,
-            scanStartedAt: c.scanStartedAt,
-            nextScanAllowedAt: nextScanAllowedAt(c.scanStartedAt),
-            scanCompletedAt: c.result.scanCompletedAt,
-            vulnerabilitySourceUpdatedAt: c.result.vulnerabilitySourceUpdatedAt,
-            findingSeverityCounts: counts,
-            findingsTotal: Object.values(counts).reduce((a, b) => a + b, 0),
-            topFindings: topFindings(c.result.findings),
-            adoptedExistingScan: c.adopted,
-        } satisfies ImageScanOutputs);
-    }
-}
-
-function pick(i: Pick<ImageScanInputs, "repositoryName" | "registryId" | "imageDigest" | "imageTag" | "endpoint">) {
-    return {
-        repositoryName: i.repositoryName,
-        registryId: i.registryId,
-        imageDigest: i.imageDigest,
-        imageTag: i.imageTag,
-        endpoint: i.endpoint,
-    };
 }

@@ -20,10 +20,7 @@ export function insideQuotaWindow(scanStartedAt: string, now: Date): boolean {
  * outside the quota window too.
  */
 export function rescanDue(scanStartedAt: string, rescanAfterHours: number | undefined, now: Date): boolean {
-    if (rescanAfterHours === undefined) {
-        return false;
-    }
-    return now.getTime() >= Date.parse(scanStartedAt) + rescanAfterHours * HOUR_MS;
+    return rescanAfterHours !== undefined && now.getTime() >= Date.parse(scanStartedAt) + rescanAfterHours * HOUR_MS;
 }
 
 /**
@@ -39,11 +36,5 @@ export function estimateAdoptedStart(scanCompletedAt: string | undefined, now: D
  * reports (completion time, or a status that means it is running).
  */
 export function existingScanBlocks(scanCompletedAt: string | undefined, running: boolean, now: Date): boolean {
-    if (running) {
-        return true;
-    }
-    if (!scanCompletedAt) {
-        return false;
-    }
-    return insideQuotaWindow(scanCompletedAt, now);
+    return running || (!!scanCompletedAt && insideQuotaWindow(scanCompletedAt, now));
 }

@@ -108,7 +108,7 @@ const INVALID: Invalid[] = [
     { name: "endpoint relative", news: inputs({ endpoint: "ecr.example.com" }), property: "endpoint", inReason: ["ecr.example.com"] },
     { name: "endpoint path only", news: inputs({ endpoint: "/v1/ecr" }), property: "endpoint", inReason: ["/v1/ecr"] },
     { name: "endpoint ftp", news: inputs({ endpoint: "ftp://ecr.example.com" }), property: "endpoint", inReason: ["ftp://ecr.example.com"] },
-    { name: "endpoint with user:pass", news: inputs({ endpoint: "http://user:pass@host" }), property: "endpoint", inReason: ["http://***@host"] },
+    { name: "endpoint with user:pass", news: inputs({ endpoint: "http://user:pass@host" }), property: "", inReason: ["endpoint", "http://***@host"] },
 
     // profile
     { name: "profile empty", news: inputs({ profile: "" }), property: "profile", inReason: ['""'] },
@@ -142,19 +142,19 @@ const INVALID: Invalid[] = [
     // ignoreFindings
     { name: "ignoreFindings not an array", news: inputs({ ignoreFindings: "CVE-2024-1234" }), property: "ignoreFindings", inReason: ["CVE-2024-1234"] },
     { name: "ignoreFindings object", news: inputs({ ignoreFindings: { name: "CVE-2024-1234" } }), property: "ignoreFindings", inReason: ["CVE-2024-1234"] },
-    { name: "ignoreFindings empty string entry", news: inputs({ ignoreFindings: [""] }), property: "ignoreFindings[0]", inReason: [/empty/] },
-    { name: "ignoreFindings second entry bad", news: inputs({ ignoreFindings: ["CVE-1", ""] }), property: "ignoreFindings[1]", inReason: [/empty/] },
-    { name: "ignoreFindings number entry", news: inputs({ ignoreFindings: [42] }), property: "ignoreFindings[0]", inReason: [num("42")] },
-    { name: "ignoreFindings object without name", news: inputs({ ignoreFindings: [{ reason: "accepted" }] }), property: "ignoreFindings[0].name", inReason: ["undefined"] },
-    { name: "ignoreFindings object with empty name", news: inputs({ ignoreFindings: [{ name: "" }] }), property: "ignoreFindings[0].name", inReason: ['""'] },
-    { name: "ignoreFindings until next tuesday", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "next tuesday" }] }), property: "ignoreFindings[0].until", inReason: ['"next tuesday"'] },
-    { name: "ignoreFindings until 2026-13-45", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-13-45" }] }), property: "ignoreFindings[0].until", inReason: ['"2026-13-45"'] },
+    { name: "ignoreFindings empty string entry", news: inputs({ ignoreFindings: [""] }), property: "ignoreFindings", inReason: ["ignoreFindings[0]", /empty/] },
+    { name: "ignoreFindings second entry bad", news: inputs({ ignoreFindings: ["CVE-1", ""] }), property: "ignoreFindings", inReason: ["ignoreFindings[1]", /empty/] },
+    { name: "ignoreFindings number entry", news: inputs({ ignoreFindings: [42] }), property: "ignoreFindings", inReason: ["ignoreFindings[0]", num("42")] },
+    { name: "ignoreFindings object without name", news: inputs({ ignoreFindings: [{ reason: "accepted" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].name", "undefined"] },
+    { name: "ignoreFindings object with empty name", news: inputs({ ignoreFindings: [{ name: "" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].name", '""'] },
+    { name: "ignoreFindings until next tuesday", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "next tuesday" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"next tuesday"'] },
+    { name: "ignoreFindings until 2026-13-45", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-13-45" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"2026-13-45"'] },
     // Not a calendar date; V8's Date.parse rolls it over to 2026-03-02.
-    { name: "ignoreFindings until 2026-02-30", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-30" }] }), property: "ignoreFindings[0].until", inReason: ['"2026-02-30"'] },
-    { name: "ignoreFindings until 12/31/2026", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "12/31/2026" }] }), property: "ignoreFindings[0].until", inReason: ['"12/31/2026"'] },
-    { name: "ignoreFindings until number", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: 20261231 }] }), property: "ignoreFindings[0].until", inReason: [num("20261231")] },
-    { name: "ignoreFindings reason not string", news: inputs({ ignoreFindings: [{ name: "CVE-1", reason: 5 }] }), property: "ignoreFindings[0].reason", inReason: [num("5")] },
-    { name: "ignoreFindings unknown key", news: inputs({ ignoreFindings: [{ name: "CVE-1", severity: "HIGH" }] }), property: "ignoreFindings[0].severity", inReason: ['"severity"'] },
+    { name: "ignoreFindings until 2026-02-30", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-30" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"2026-02-30"'] },
+    { name: "ignoreFindings until 12/31/2026", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "12/31/2026" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"12/31/2026"'] },
+    { name: "ignoreFindings until number", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: 20261231 }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", num("20261231")] },
+    { name: "ignoreFindings reason not string", news: inputs({ ignoreFindings: [{ name: "CVE-1", reason: 5 }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].reason", num("5")] },
+    { name: "ignoreFindings unknown key", news: inputs({ ignoreFindings: [{ name: "CVE-1", severity: "HIGH" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].severity", '"severity"'] },
 
     // unknown properties
     { name: "unknown property", news: inputs({ repoName: "web" }), property: "repoName", inReason: ['"repoName"', '"web"'] },
