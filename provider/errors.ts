@@ -4,8 +4,9 @@
 
 import { fullLabel, ImageRef } from "./image";
 
+/** The AWS error in one line: the SDK appends hints for developers on later lines. */
 function awsPart(cause: unknown): string {
-    return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    return cause instanceof Error ? `${cause.name}: ${cause.message.split("\n")[0]}` : String(cause);
 }
 
 /**
@@ -63,7 +64,8 @@ export class EcrRequestError extends ImageScanBaseError {
     ) {
         super(
             options?.cause instanceof Error && options.cause.name === "AbortError"
-                ? `ECR ${operation} for image ${fullLabel(image)} got no answer before timeoutSeconds ran out. ` +
+                ? `ECR ${operation} for image ${fullLabel(image)} got no answer from ` +
+                      `${image.endpoint ?? `the ECR endpoint of ${image.region}`} before timeoutSeconds ran out. ` +
                       `Check the endpoint and the network, or raise timeoutSeconds; the next \`pulumi up\` adopts any scan that started.`
                 : `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(options?.cause)}. Check credentials, region ` +
                       `and endpoint, then run \`pulumi up\` again; a scan that already started is adopted, not started twice.`,

@@ -10,7 +10,7 @@ import { Ecr, EcrTransport, sdkTransport, StartOutcome, TransportFactory } from 
 import { EcrRequestError, GateFailedError, ScanTimeoutError } from "./errors";
 import { evaluateGate, severityRank } from "./gate";
 import { ImageRef, shortLabel } from "./image";
-import { isTerminalStatus, pollUntilTerminal } from "./poll";
+import { isTerminalStatus, pollUntilTerminal, retryTransient } from "./poll";
 import { estimateAdoptedStart, existingScanBlocks, nextScanAllowedAt, rescanDue } from "./quota";
 import { dropUndefined, FindingSummary, ImageScanInputs, ImageScanOutputs, ScanResult } from "./types";
 import { validateInputs } from "./validate";
@@ -38,6 +38,8 @@ interface Operation {
     inputs: ImageScanInputs;
     /** Epoch ms, on the injected clock, by which waiting ends. */
     deadline: number;
+    /** Runs an ECR call again after transient errors, until the deadline. */
+    persist: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 /** A scan's result plus where it came from. */
@@ -104,6 +106,16 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
     private log(line: string): void {
         (this.options.log ?? console.log)(line);
     }
+    /** `call`, retried after transient ECR errors until `deadline` (see retryTransient). */
+    private persist<T>(deadline: number, call: () => Promise<T>): Promise<T> {
+        return retryTransient(call, {
+            deadline,
+            now: () => this.now().getTime(),
+            isTransient: (e) => e instanceof EcrRequestError && e.transient,
+            sleep: this.options.sleep,
+            random: this.options.random,
+        });
+    }
     private transport(inputs: Pick<ImageScanInputs, "region" | "endpoint" | "profile">, signal?: AbortSignal): EcrTransport {
         return (this.options.transport ?? sdkTransport)({ region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile, signal });
     }
@@ -118,13 +130,14 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         let resolvedDigest: string | null | undefined;
         // Only a tag-only input needs AWS here: one DescribeImages. A pinned digest needs none.
         if (news.imageDigest === undefined && news.imageTag !== undefined && news.repositoryName === olds.repositoryName) {
-            const found = await new Ecr(transport, {
+            const ecr = new Ecr(transport, {
                 repositoryName: news.repositoryName,
                 registryId: news.registryId ?? olds.registryId,
                 region: news.region ?? defaultRegion ?? olds.region,
                 imageTag: news.imageTag,
                 endpoint: news.endpoint,
-            }).findImage();
+            });
+            const found = await this.persist(this.now().getTime() + news.timeoutSeconds * 1000, () => ecr.findImage());
             resolvedDigest = found ? found.imageDigest : null;
         }
         const plan = planDiff(olds, news, { now: this.now(), resolvedDigest, defaultRegion });
@@ -155,6 +168,7 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
         const timer = setTimeout(() => controller.abort(), inputs.timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
         try {
             const deadline = this.now().getTime() + inputs.timeoutSeconds * 1000;
+            const persist = <T>(call: () => Promise<T>) => this.persist(deadline, call);
             const transport = this.transport(inputs, controller.signal);
             let image: ImageRef;
             let collected: Collected | undefined;
@@ -170,10 +184,11 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
                         });
                     }));
                 image = imageRef({ ...inputs, region });
-                const found = await new Ecr(transport, image).resolveImage();
+                const ecr = new Ecr(transport, image);
+                const found = await persist(() => ecr.resolveImage());
                 image = { ...image, imageDigest: inputs.imageDigest ?? found.imageDigest, registryId: found.registryId || image.registryId };
             }
-            const op: Operation = { ecr: new Ecr(transport, image), image, inputs, deadline };
+            const op: Operation = { ecr: new Ecr(transport, image), image, inputs, deadline, persist };
             if (olds && !rescanDue(olds.scanStartedAt, inputs.rescanAfterHours, this.now())) {
                 // No new scan: re-read the one we have, waiting if it was still running.
                 const result = await this.collect(op, this.now().getTime(), olds.scanStatus);
@@ -233,15 +248,15 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
             return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, this.now()), adopted: true };
         };
         if (checkFirst) {
-            const existing = await op.ecr.readScan(digest);
+            const existing = await op.persist(() => op.ecr.readScan(digest));
             if (existing && existingScanBlocks(existing.scanCompletedAt, !isTerminalStatus(existing.scanStatus), startedAt)) {
                 return adopt(existing);
             }
         }
 
-        const outcome: StartOutcome = await op.ecr.startScan(digest);
+        const outcome: StartOutcome = await op.persist(() => op.ecr.startScan(digest));
         if (outcome.kind === "quota") {
-            return adopt(await op.ecr.readScan(digest));
+            return adopt(await op.persist(() => op.ecr.readScan(digest)));
         }
         if (outcome.kind === "enhanced") {
             // Continuous scanning: ECR's own status and findings are the result.

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { backoffDelay, DEFAULT_BACKOFF, isTerminalStatus, PollCheck, pollUntilTerminal, PROGRESS_EVERY_MS } from "../provider/poll";
+import { backoffDelay, DEFAULT_BACKOFF, isTerminalStatus, PollCheck, pollUntilTerminal, PROGRESS_EVERY_MS, retryTransient } from "../provider/poll";
 
 const LABEL = "web@sha256:1a2b…";
 const LINE = /^web@sha256:1a2b… scan ([A-Z_]+), (\d+) s$/;
@@ -36,11 +36,11 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe("poll", () => {
     describe("backoffDelay", () => {
-        // ceiling = min(30000, 2000 * 2^attempt); delay = ceiling/2 + random * ceiling/2, rounded.
+        // ceiling = min(30000, 2000 * 1.8^attempt); delay = ceiling/2 + random * ceiling/2, rounded.
         const expected: Record<string, number[]> = {
-            "0": [1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000],
-            "0.5": [1500, 3000, 6000, 12000, 22500, 22500, 22500, 22500, 22500],
-            "0.999": [1999, 3998, 7996, 15992, 29985, 29985, 29985, 29985, 29985],
+            "0": [1000, 1800, 3240, 5832, 10498, 15000, 15000, 15000, 15000],
+            "0.5": [1500, 2700, 4860, 8748, 15746, 22500, 22500, 22500, 22500],
+            "0.999": [1999, 3598, 6477, 11658, 20985, 29985, 29985, 29985, 29985],
         };
         for (const [r, delays] of Object.entries(expected)) {
             it(`random ${r}: attempts 0..8`, () => {
@@ -58,7 +58,7 @@ describe("poll", () => {
             }
         });
         it("never exceeds the 30 s cap, even for huge attempt numbers", () => {
-            for (const attempt of [4, 5, 10, 20, 100, 1000, 2000]) {
+            for (const attempt of [5, 6, 10, 20, 100, 1000, 2000]) {
                 for (const r of [0, 0.5, 0.999, 0.9999999]) {
                     const d = backoffDelay(attempt, () => r);
                     assert.ok(Number.isFinite(d), `attempt ${attempt}: ${d}`);
@@ -67,8 +67,8 @@ describe("poll", () => {
                 }
             }
         });
-        it("default backoff is 2 s first, factor 2, cap 30 s", () => {
-            assert.deepEqual(DEFAULT_BACKOFF, { firstDelayMs: 2000, factor: 2, capMs: 30000 });
+        it("default backoff is 2 s first, factor 1.8, cap 30 s", () => {
+            assert.deepEqual(DEFAULT_BACKOFF, { firstDelayMs: 2000, factor: 1.8, capMs: 30000 });
             assert.equal(PROGRESS_EVERY_MS, 15000);
         });
     });
@@ -110,11 +110,11 @@ describe("poll", () => {
                 progress: (l) => lines.push(l),
                 label: LABEL,
             });
-            assert.deepEqual(clock.sleeps, [1500, 3000, 6000, 12000, 22500]);
+            assert.deepEqual(clock.sleeps, [1500, 2700, 4860, 8748, 15746]);
             assert.equal(calls(), 5);
-            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "result", polls: 5, waitedMs: 45000 });
-            // Lines at 1.5 s and 22.5 s (21 s after the first); 4.5 s and 10.5 s are too soon.
-            assert.deepEqual(lines, [`${LABEL} scan IN_PROGRESS, 2 s`, `${LABEL} scan IN_PROGRESS, 23 s`]);
+            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "result", polls: 5, waitedMs: 33554 });
+            // Lines at 1.5 s and 17.808 s (16.3 s after the first); 4.2 s and 9.06 s are too soon.
+            assert.deepEqual(lines, [`${LABEL} scan IN_PROGRESS, 2 s`, `${LABEL} scan IN_PROGRESS, 18 s`]);
         });
 
         it("returns at once when the first poll is terminal, within 2 s", async () => {
@@ -150,7 +150,7 @@ describe("poll", () => {
             assert.equal(calls(), 3);
             assert.equal(outcome.kind, "done");
             assert.equal(outcome.status, "COMPLETE");
-            assert.deepEqual(clock.sleeps, [1000, 2000, 4000]);
+            assert.deepEqual(clock.sleeps, [1000, 1800, 3240]);
         });
 
         it("times out at the deadline: 10000 ms always IN_PROGRESS, last sleep clipped", async () => {
@@ -165,10 +165,10 @@ describe("poll", () => {
                 progress: () => undefined,
                 label: LABEL,
             });
-            assert.deepEqual(clock.sleeps, [1500, 3000, 5500]);
+            assert.deepEqual(clock.sleeps, [1500, 2700, 4860, 940]);
             assert.equal(sum(clock.sleeps), 10000);
-            assert.equal(calls(), 3);
-            assert.deepEqual(outcome, { kind: "timeout", status: "IN_PROGRESS", polls: 3, waitedMs: 10000 });
+            assert.equal(calls(), 4);
+            assert.deepEqual(outcome, { kind: "timeout", status: "IN_PROGRESS", polls: 4, waitedMs: 10000 });
         });
 
         it("never sleeps past the deadline, for any timeout and jitter", async () => {
@@ -210,7 +210,7 @@ describe("poll", () => {
             const clock = fakeClock();
             let calls = 0;
             const outcome = await pollUntilTerminal<string>({
-                check: async () => (++calls < 3 ? { terminal: false, status: "IN_PROGRESS" } : { terminal: true, status: "COMPLETE", value: "x" }),
+                check: async () => (++calls < 4 ? { terminal: false, status: "IN_PROGRESS" } : { terminal: true, status: "COMPLETE", value: "x" }),
                 timeoutMs: 10000,
                 now: clock.now,
                 sleep: clock.sleep,
@@ -218,7 +218,8 @@ describe("poll", () => {
                 progress: () => undefined,
                 label: LABEL,
             });
-            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "x", polls: 3, waitedMs: 10000 });
+            assert.deepEqual(clock.sleeps, [1500, 2700, 4860, 940]);
+            assert.deepEqual(outcome, { kind: "done", status: "COMPLETE", value: "x", polls: 4, waitedMs: 10000 });
         });
 
         it("prints progress at most once per 15 s, in the documented format", async () => {
@@ -235,8 +236,9 @@ describe("poll", () => {
                 label: LABEL,
             });
             assert.equal(outcome.kind, "timeout");
-            // Polls at 1.5, 4.5, 10.5, 22.5 s, then every 22.5 s to 585 s, then at 600 s.
-            // Lines at 1.5 s, 22.5 s, every poll from there to 585 s, and 600 s.
+            // Polls at 1.5, 4.2, 9.06, 17.808, 33.554 s, then every 22.5 s to 596.054 s, then
+            // at 600 s. Lines at 1.5 s, 17.808 s and every poll from there to 596.054 s; the
+            // one at 600 s is too soon after.
             assert.equal(lines.length, 28);
             for (const { line, at } of lines) {
                 const m = LINE.exec(line);
@@ -247,7 +249,7 @@ describe("poll", () => {
             for (let i = 1; i < lines.length; i++) {
                 assert.ok(lines[i].at - lines[i - 1].at >= 15000, `lines ${i - 1} and ${i} only ${lines[i].at - lines[i - 1].at} ms apart`);
             }
-            assert.ok(lines.some((l) => l.line === `${LABEL} scan IN_PROGRESS, 45 s`), "a line at 45 s");
+            assert.ok(lines.some((l) => l.line === `${LABEL} scan IN_PROGRESS, 34 s`), "a line at 34 s");
             assert.ok(lines.length <= Math.floor(600_000 / 15000) + 1);
         });
 
@@ -299,7 +301,7 @@ describe("poll", () => {
                 (err) => err === boom,
             );
             assert.equal(calls, 3);
-            assert.deepEqual(clock.sleeps, [1500, 3000, 6000]);
+            assert.deepEqual(clock.sleeps, [1500, 2700, 4860]);
         });
 
         it("propagates an error from the first check", async () => {
@@ -318,6 +320,51 @@ describe("poll", () => {
                 }),
                 { name: "TypeError", message: "first" },
             );
+        });
+    });
+
+    describe("retryTransient", () => {
+        const transient = Object.assign(new Error("Rate exceeded"), { transient: true });
+        const fatal = new Error("AccessDenied");
+        const isTransient = (e: unknown) => (e as { transient?: boolean }).transient === true;
+
+        it("retries transient errors with the poll backoff, then returns", async () => {
+            let now = 0;
+            const sleeps: number[] = [];
+            let calls = 0;
+            const value = await retryTransient(
+                async () => {
+                    calls++;
+                    if (calls < 4) {
+                        throw transient;
+                    }
+                    return "ok";
+                },
+                { deadline: 60_000, now: () => now, isTransient, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); now += ms; } },
+            );
+            assert.equal(value, "ok");
+            assert.equal(calls, 4);
+            assert.deepEqual(sleeps, [0, 1, 2].map((a) => backoffDelay(a, () => 0.5)));
+        });
+
+        it("throws a non-transient error at once", async () => {
+            let calls = 0;
+            await assert.rejects(
+                retryTransient(async () => { calls++; throw fatal; }, { deadline: 60_000, now: () => 0, isTransient, sleep: async () => undefined }),
+                /AccessDenied/,
+            );
+            assert.equal(calls, 1);
+        });
+
+        it("gives up with the last error rather than sleep past the deadline", async () => {
+            let now = 0;
+            let calls = 0;
+            await assert.rejects(
+                retryTransient(async () => { calls++; throw transient; }, { deadline: 10_000, now: () => now, isTransient, random: () => 1, sleep: async (ms) => { now += ms; } }),
+                /Rate exceeded/,
+            );
+            assert.ok(now < 10_000, `slept until ${now}`);
+            assert.ok(calls >= 3, `${calls} calls`);
         });
     });
 });

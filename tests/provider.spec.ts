@@ -128,8 +128,8 @@ describe("provider (stubbed ECR)", () => {
         const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
         assert.equal(outs.scanStatus, "COMPLETE");
         assert.deepEqual(outs.findingSeverityCounts, { MEDIUM: 1 });
-        // random 0.5 → three quarters of 2 s, 4 s, 8 s.
-        assert.deepEqual(clock.sleeps, [1500, 3000, 6000]);
+        // random 0.5 → three quarters of 2 s, 3.6 s, 6.48 s.
+        assert.deepEqual(clock.sleeps, [1500, 2700, 4860]);
         assert.equal(outs.scanStartedAt, "2026-11-29T10:00:00.000Z");
         assert.equal(outs.nextScanAllowedAt, "2026-11-30T10:00:00.000Z");
     });

@@ -104,6 +104,8 @@ describe("resource (pulumi mocks)", function () {
             ...(ok.inputs as ImageScanInputs),
             region: "us-east-1",
             endpoint: "http://127.0.0.1:9",
+            // Refused connections are retried until the deadline: keep it short.
+            timeoutSeconds: 2,
             imageDigest: "sha256:" + "d".repeat(64),
         };
         await assert.rejects(provider.create(inputs), (e: Error) => {
