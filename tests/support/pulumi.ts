@@ -1,7 +1,7 @@
 // Runs the real Pulumi CLI on a program directory, with a local file backend in a
 // temp dir, for the end-to-end tests and the demo.
 
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -27,11 +27,75 @@ export interface Workspace {
     run(args: string[], opts?: { cwd?: string; stack?: string; echo?: boolean; timeoutMs?: number }): Promise<CliResult>;
     /** Like run, but throws with the CLI's output when it exits non-zero. */
     ok(args: string[], opts?: { cwd?: string; stack?: string; echo?: boolean }): Promise<CliResult>;
+    /**
+     * Starts `pulumi <args>` like run, without waiting: for tests that interrupt it. The
+     * CLI leads a new process group (as a shell's foreground job does), so
+     * `process.kill(-child.pid, "SIGINT")` is what a user's Ctrl-C sends. Pulumi puts
+     * its plugins in process groups of their own: use processTree/killTree for those.
+     */
+    start(args: string[], opts?: { cwd?: string; stack?: string; echo?: boolean }): RunningCli;
     /** The stack's config file, kept in the temp dir so the repo stays clean. */
     configFile(stack: string): string;
     /** `pulumi stack init`, with the stack's config file moved out of the program dir. */
     initStack(stack: string, cwd?: string): Promise<void>;
     cleanup(): void;
+}
+
+/** A CLI started by Workspace.start. */
+export interface RunningCli {
+    child: ChildProcess;
+    /** stdout and stderr so far, interleaved. */
+    output(): string;
+    /** Settles when the CLI exits (code -1 when a signal ended it). */
+    done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+}
+
+/** pid and all its living descendants (from /proc; Linux), parents first. */
+export function processTree(pid: number): number[] {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
+        }
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+            const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+            children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+        } catch {
+            // exited meanwhile
+        }
+    }
+    const out: number[] = [];
+    const visit = (p: number) => {
+        out.push(p);
+        for (const c of children.get(p) ?? []) {
+            visit(c);
+        }
+    };
+    visit(pid);
+    return out.filter((p) => alive(p));
+}
+
+/** Running, and not a zombie (in a container, nothing may reap an orphan). */
+export function alive(pid: number): boolean {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+    } catch {
+        return false;
+    }
+}
+
+/** Sends `signal` to each of these pids that is still alive. */
+export function killTree(pids: number[], signal: NodeJS.Signals = "SIGKILL"): void {
+    for (const pid of pids) {
+        try {
+            process.kill(pid, signal);
+        } catch {
+            // already gone
+        }
+    }
 }
 
 /**
@@ -103,12 +167,49 @@ export function workspace(awsEnv: Record<string, string>, opts: { dir?: string; 
         return r;
     };
 
+    const start: Workspace["start"] = (args, opts = {}) => {
+        const full = [...args, "--non-interactive", "--color", "never"];
+        if (opts.stack) {
+            full.push("--stack", opts.stack);
+            if (usesConfig(args[0])) {
+                full.push("--config-file", configFile(opts.stack));
+            }
+        }
+        const started = Date.now();
+        const child = spawn("pulumi", full, { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        let stdout = "";
+        let stderr = "";
+        let output = "";
+        child.stdout?.on("data", (c: Buffer) => {
+            stdout += c;
+            output += c;
+            if (opts.echo) {
+                process.stdout.write(c);
+            }
+        });
+        child.stderr?.on("data", (c: Buffer) => {
+            stderr += c;
+            output += c;
+            if (opts.echo) {
+                process.stderr.write(c);
+            }
+        });
+        const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+            child.on("error", reject);
+            child.on("close", (code, signal) => {
+                resolve({ code: code ?? -1, signal, stdout, stderr, output, seconds: (Date.now() - started) / 1000 });
+            });
+        });
+        return { child, output: () => output, done };
+    };
+
     return {
         dir,
         stateDir,
         env,
         run,
         ok,
+        start,
         configFile,
         initStack: async (stack, cwd = REPO_ROOT) => {
             await ok(["stack", "init", stack], { cwd });
