@@ -4,14 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "demo: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-if ! command -v moto_server >/dev/null 2>&1; then
-  echo "demo: installing moto_server (pip install 'moto[server]')" >&2
-  python3 -m pip install --quiet 'moto[server]==5.2.1'
-fi
-PATH="$(bash scripts/pulumi-cli.sh):$PATH"
-export PATH
+source scripts/deps.sh
+ensure_npm_deps demo
+ensure_moto demo
+ensure_pulumi
 exec npx ts-node scripts/demo.ts

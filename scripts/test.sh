@@ -7,15 +7,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 what=${1:-all}
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "test: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+source scripts/deps.sh
+ensure_npm_deps test
 
-if [[ "$what" != unit ]] && ! command -v moto_server >/dev/null 2>&1; then
-  echo "test: installing moto_server (pip install 'moto[server]')" >&2
-  python3 -m pip install --quiet 'moto[server]==5.2.1'
-fi
+[[ "$what" == unit ]] || ensure_moto test
 
 echo "test: type-checking" >&2
 npx tsc --noEmit -p .
@@ -25,8 +20,7 @@ if [[ "$what" != unit ]]; then
   suites+=("tests/integration/*.spec.ts")
   if compgen -G "tests/e2e/*.spec.ts" >/dev/null; then
     # The real Pulumi CLI: the one on PATH, or built from Go modules (minutes, once).
-    PATH="$(bash scripts/pulumi-cli.sh):$PATH"
-    export PATH
+    ensure_pulumi
     suites+=("tests/e2e/*.spec.ts")
   fi
 fi
