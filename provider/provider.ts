@@ -28,6 +28,8 @@ export interface ImageScanProviderOptions {
 
 /** Right after StartImageScan, ECR may not know the scan yet for a short while. */
 const SCAN_NOT_FOUND_GRACE_MS = 60_000;
+/** How long diff (preview) retries a transient error resolving a tag. */
+const DIFF_RETRY_SECONDS = 60;
 /** After the deadline, calls still in flight get this long before they are aborted. */
 const DEADLINE_GRACE_MS = 5_000;
 
@@ -137,7 +139,9 @@ export class ImageScanProvider implements dynamic.ResourceProvider<ImageScanInpu
                 imageTag: news.imageTag,
                 endpoint: news.endpoint,
             });
-            const found = await this.persist(this.now().getTime() + news.timeoutSeconds * 1000, () => ecr.findImage());
+            // A plan should not wait as long as a scan may: at most a minute of retries.
+            const deadline = this.now().getTime() + Math.min(news.timeoutSeconds, DIFF_RETRY_SECONDS) * 1000;
+            const found = await this.persist(deadline, () => ecr.findImage());
             resolvedDigest = found ? found.imageDigest : null;
         }
         const plan = planDiff(olds, news, { now: this.now(), resolvedDigest, defaultRegion });

@@ -298,6 +298,32 @@ describe("provider (stubbed ECR)", () => {
         assert.deepEqual(stub.calls, ["describeImages"]);
     });
 
+    it("diff retries a throttled tag lookup for at most a minute, not timeoutSeconds", async () => {
+        const { provider, clock, stub } = setup({ describeImages: [awsError("ThrottlingException", "Rate exceeded")] });
+        const olds = {
+            ...inputs(),
+            imageTag: "v1",
+            registryId: REGISTRY,
+            region: "eu-west-1",
+            imageDigest: DIGEST,
+            scanStatus: "COMPLETE",
+            scanType: "BASIC",
+            scanStartedAt: "2026-11-29T09:00:00.000Z",
+            nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
+            findingSeverityCounts: {},
+            findingsTotal: 0,
+            topFindings: [],
+            adoptedExistingScan: false,
+        } satisfies ImageScanOutputs;
+        await assert.rejects(provider.diff("id", olds, inputs({ imageDigest: undefined, imageTag: "v1" })), (e: Error) => {
+            assert.equal(e.name, "EcrRequestError");
+            assert.match(e.message, /ThrottlingException: Rate exceeded/);
+            return true;
+        });
+        assert.ok(clock.elapsed() > 30_000 && clock.elapsed() <= 60_000, `retried for ${clock.elapsed()} ms`);
+        assert.ok(stub.calls.length > 3, `${stub.calls.length} calls`);
+    });
+
     it("an unset region takes the SDK's default, and diff compares against it", async () => {
         const { provider, stub } = setup({ describeImages: [imageFound()], startImageScan: [{}], describeImageScanFindings: [awsError("ScanNotFoundException"), complete] });
         const outs = (await provider.create(inputs({ region: undefined }))).outs as ImageScanOutputs;
