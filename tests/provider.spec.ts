@@ -18,6 +18,25 @@ function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
     };
 }
 
+/** Outputs as state holds them after a completed scan, with overrides. */
+function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
+    return {
+        ...inputs(),
+        registryId: REGISTRY,
+        region: "eu-west-1",
+        imageDigest: DIGEST,
+        scanStatus: "COMPLETE",
+        scanType: "BASIC",
+        scanStartedAt: "2026-11-29T09:00:00.000Z",
+        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
+        findingSeverityCounts: {},
+        findingsTotal: 0,
+        topFindings: [],
+        adoptedExistingScan: false,
+        ...over,
+    };
+}
+
 function setup(script: StubScript) {
     const stub = stubTransport(script);
     const clock = fakeClock();
@@ -253,21 +272,12 @@ describe("provider (stubbed ECR)", () => {
             describeImageScanFindings: [complete],
         });
         const news = inputs({ rescanAfterHours: 48 });
-        const olds = {
-            ...inputs(),
+        const olds = stored({
             rescanAfterHours: 48,
-            registryId: REGISTRY,
-            region: "eu-west-1",
-            imageDigest: DIGEST,
-            scanStatus: "COMPLETE",
-            scanType: "BASIC",
             scanStartedAt: "2026-11-27T09:00:00.000Z",
             nextScanAllowedAt: "2026-11-28T09:00:00.000Z",
-            findingSeverityCounts: {},
-            findingsTotal: 0,
-            topFindings: [],
             adoptedExistingScan: true,
-        } satisfies ImageScanOutputs;
+        });
         const outs = (await provider.update("id", olds, news)).outs as ImageScanOutputs;
         assert.deepEqual(stub.calls, ["startImageScan", "describeImageScanFindings"]);
         assert.equal(outs.scanStartedAt, "2026-11-29T10:00:00.000Z");
@@ -277,20 +287,7 @@ describe("provider (stubbed ECR)", () => {
 
     it("diff of a pinned digest makes no ECR call; a tag-only one makes one DescribeImages", async () => {
         const { provider, stub } = setup({ describeImages: [imageFound()] });
-        const olds = {
-            ...inputs(),
-            registryId: REGISTRY,
-            region: "eu-west-1",
-            imageDigest: DIGEST,
-            scanStatus: "COMPLETE",
-            scanType: "BASIC",
-            scanStartedAt: "2026-11-29T09:00:00.000Z",
-            nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-            findingSeverityCounts: {},
-            findingsTotal: 0,
-            topFindings: [],
-            adoptedExistingScan: false,
-        } satisfies ImageScanOutputs;
+        const olds = stored();
         assert.equal((await provider.diff("id", olds, inputs())).changes, false);
         assert.deepEqual(stub.calls, []);
         const tagOnly = inputs({ imageDigest: undefined, imageTag: "v1" });
@@ -300,21 +297,7 @@ describe("provider (stubbed ECR)", () => {
 
     it("diff retries a throttled tag lookup for at most a minute, not timeoutSeconds", async () => {
         const { provider, clock, stub } = setup({ describeImages: [awsError("ThrottlingException", "Rate exceeded")] });
-        const olds = {
-            ...inputs(),
-            imageTag: "v1",
-            registryId: REGISTRY,
-            region: "eu-west-1",
-            imageDigest: DIGEST,
-            scanStatus: "COMPLETE",
-            scanType: "BASIC",
-            scanStartedAt: "2026-11-29T09:00:00.000Z",
-            nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-            findingSeverityCounts: {},
-            findingsTotal: 0,
-            topFindings: [],
-            adoptedExistingScan: false,
-        } satisfies ImageScanOutputs;
+        const olds = stored({ imageTag: "v1" });
         await assert.rejects(provider.diff("id", olds, inputs({ imageDigest: undefined, imageTag: "v1" })), (e: Error) => {
             assert.equal(e.name, "EcrRequestError");
             assert.match(e.message, /ThrottlingException: Rate exceeded/);
