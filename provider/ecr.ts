@@ -16,7 +16,7 @@ import {
     StartImageScanCommandInput,
     StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
-import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from "@smithy/core/retry";
+import { isThrottlingError, StandardRetryStrategy } from "@smithy/core/retry";
 import { EcrRequestError, ImageNotFoundError, RepositoryNotFoundError } from "./errors";
 import { ImageRef } from "./image";
 import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
@@ -89,7 +89,9 @@ export type StartOutcome =
     /** Enhanced (Inspector) scanning: manual scans are refused, scanning is continuous. */
     | { kind: "enhanced" }
     /** UnsupportedImageTypeException, e.g. a multi-arch image index. */
-    | { kind: "unsupported"; description: string };
+    | { kind: "unsupported"; description: string }
+    /** ImageArchivedException: ECR does not scan an archived image until it is restored. */
+    | { kind: "archived"; description: string };
 
 export interface ResolvedImage {
     imageDigest: string;
@@ -98,11 +100,40 @@ export interface ResolvedImage {
 
 const PAGE_SIZE = 1000;
 
+// Node's codes for a connection reset or refused, or a request that timed out; and a
+// DNS lookup that says "try again". Not ENOTFOUND: a host that does not exist is a
+// configuration error, which no wait fixes.
+const NETWORK_CODES = ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN"];
+const TIMEOUT_NAMES = ["TimeoutError", "RequestTimeout", "RequestTimeoutException"];
+
+/**
+ * Worth another try later (the SDK already retried it): throttling, HTTP 5xx, a
+ * connection reset or refused, a timeout. Everything else fails at once: an error with
+ * no HTTP answer is as often a missing credential, an expired SSO session, no region or
+ * a TLS failure, which waiting only hides. An abort is our own deadline, never retried.
+ */
+export function isTransient(e: unknown, depth = 0): boolean {
+    if (!(e instanceof Error) || e.name === "AbortError" || depth > 5) {
+        return false;
+    }
+    const err = e as Error & { code?: unknown; $metadata?: { httpStatusCode?: number } };
+    const status = err.$metadata?.httpStatusCode;
+    return (
+        isThrottlingError(err as never) ||
+        (status !== undefined && status >= 500 && status <= 599) ||
+        TIMEOUT_NAMES.includes(err.name) ||
+        NETWORK_CODES.includes(String(err.code)) ||
+        isTransient(err.cause, depth + 1)
+    );
+}
+
 /** The calls ImageScan makes, for one image. Classifies AWS errors by name. */
 export class Ecr {
     constructor(
         private readonly transport: EcrTransport,
         private readonly image: ImageRef,
+        /** Named in credential errors. */
+        private readonly profile?: string,
     ) {}
 
     /** An AWS error as a typed error, by its name. */
@@ -114,14 +145,7 @@ export class Ecr {
         if (name === "ImageNotFoundException") {
             return new ImageNotFoundError(this.image, { cause: e });
         }
-        // Worth another try later (the SDK already retried it): throttling, 5xx, or no
-        // HTTP answer at all (reset, refused, timed out). Not an abort: our own deadline.
-        const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-        const transient =
-            name !== false &&
-            name !== "AbortError" &&
-            (err.$metadata?.httpStatusCode === undefined || isThrottlingError(err as never) || isTransientError(err as never) || isServerError(err as never));
-        return new EcrRequestError(operation, this.image, { cause: e, transient });
+        return new EcrRequestError(operation, this.image, { cause: e, transient: isTransient(e), profile: this.profile });
     }
 
     /** DescribeImages by digest, else by tag. Undefined when the image or repository is gone. */
@@ -163,6 +187,9 @@ export class Ecr {
             if (name === "UnsupportedImageTypeException") {
                 return { kind: "unsupported", description: (e as Error).message };
             }
+            if (name === "ImageArchivedException") {
+                return { kind: "archived", description: (e as Error).message };
+            }
             // With enhanced scanning on, ECR answers a manual scan with
             // ValidationException "This feature is disabled".
             if (name === "ValidationException" && /feature is disabled|enhanced/i.test((e as Error).message)) {
@@ -175,9 +202,11 @@ export class Ecr {
     /**
      * The latest scan's status and, when it has finished, every finding (one call per
      * page of 1000). Undefined when ECR has no scan for the image (ScanNotFoundException).
-     * Counts and times come from the first page, the status from the last.
+     * Counts and times come from the first page, the status from the last. With
+     * `firstPageOnly`, one call: enough for the status and times; `complete` then says
+     * whether the findings are all there.
      */
-    async readScan(imageDigest: string): Promise<ScanResult | undefined> {
+    async readScan(imageDigest: string, opts: { firstPageOnly?: boolean } = {}): Promise<(ScanResult & { complete: boolean }) | undefined> {
         const request = { repositoryName: this.image.repositoryName, registryId: this.image.registryId, imageId: { imageDigest }, maxResults: PAGE_SIZE };
         const findings: FindingSummary[] = [];
         let scanType: ScanType = "BASIC";
@@ -187,8 +216,13 @@ export class Ecr {
             try {
                 page = await this.transport.describeImageScanFindings(page ? { ...request, nextToken: page.nextToken } : request);
             } catch (e) {
-                if (!page && e instanceof Error && e.name === "ScanNotFoundException") {
+                const name = e instanceof Error && e.name;
+                if (!page && name === "ScanNotFoundException") {
                     return undefined;
+                }
+                if (!page && name === "ImageArchivedException") {
+                    // No findings are served for an archived image; say so as ECR's status does.
+                    return { ...noScan("IMAGE_ARCHIVED", (e as Error).message), complete: true };
                 }
                 throw this.classify("DescribeImageScanFindings", e);
             }
@@ -208,6 +242,11 @@ export class Ecr {
             }
             for (const en of f?.enhancedFindings ?? []) {
                 scanType = "ENHANCED";
+                // Inspector keeps findings it has suppressed (a rule) or closed (fixed):
+                // neither is a risk to gate on, nor one to show as a top finding.
+                if (en.status !== undefined && en.status !== "ACTIVE") {
+                    continue;
+                }
                 const details = en.packageVulnerabilityDetails;
                 const pkg = details?.vulnerablePackages?.[0];
                 findings.push(
@@ -220,7 +259,7 @@ export class Ecr {
                     }),
                 );
             }
-        } while (page.nextToken);
+        } while (page.nextToken && !opts.firstPageOnly);
         const status = page.imageScanStatus?.status ?? "UNKNOWN";
         // Enhanced scanning reports ACTIVE and continuous statuses; basic never does.
         if (status === "ACTIVE" || status === "SCAN_ELIGIBILITY_EXPIRED") {
@@ -235,6 +274,12 @@ export class Ecr {
             vulnerabilitySourceUpdatedAt: head?.vulnerabilitySourceUpdatedAt?.toISOString(),
             findingSeverityCounts: Object.fromEntries(Object.entries(head?.findingSeverityCounts ?? {}).filter(([, n]) => typeof n === "number")),
             findings,
+            complete: !page.nextToken,
         };
     }
+}
+
+/** A result with no scan behind it: ECR refused or cannot scan the image. */
+export function noScan(status: string, description?: string): ScanResult {
+    return dropUndefined({ scanStatus: status, scanStatusDescription: description, scanType: "BASIC", findingSeverityCounts: {}, findings: [] });
 }

@@ -6,18 +6,26 @@ import { fullLabel, ImageRef } from "./image";
 
 /** The AWS error in one line: the SDK appends hints for developers on later lines. */
 function awsPart(cause: unknown): string {
-    return cause instanceof Error ? `${cause.name}: ${cause.message.split("\n")[0]}` : String(cause);
+    if (!(cause instanceof Error)) {
+        return String(cause);
+    }
+    const code = (cause as { code?: unknown }).code;
+    const name = cause.name === "Error" && typeof code === "string" ? code : cause.name;
+    return `${name}: ${cause.message.split("\n")[0]}`;
 }
 
 /**
  * The base of ImageScan's errors. In the provider process the class runs as the closure
  * serializer rewrote it, where `super(message)` becomes `Error.call(this, message)` and
- * sets nothing: so message and cause are set here by hand.
+ * sets nothing: so message and cause are set here by hand. The Pulumi host prints
+ * `${e}: ${e.stack}` for an error thrown from check, diff or read: an empty stack keeps
+ * frames (which mean nothing to a user) out of that line.
  */
 abstract class ImageScanBaseError extends Error {
     constructor(message: string, options?: { cause?: unknown }) {
         super(message);
         this.message = message;
+        this.stack = "";
         if (options?.cause !== undefined) {
             this.cause = options.cause;
         }
@@ -49,6 +57,50 @@ export class ImageNotFoundError extends ImageScanBaseError {
     }
 }
 
+/** TLS failures carry OpenSSL's codes, not an AWS error name. */
+const TLS_CODES = /^(EPROTO|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/**
+ * What to do about an error that no retry fixes, in words, or undefined when the AWS
+ * error says it well enough itself.
+ */
+export function nextStep(cause: unknown, image: ImageRef, profile?: string): string | undefined {
+    if (!(cause instanceof Error)) {
+        return undefined;
+    }
+    const code = String((cause as { code?: unknown }).code ?? "");
+    const text = cause.message;
+    const which = profile ? `profile "${profile}"` : "the default credential chain";
+    if (cause.name === "CredentialsProviderError" || cause.name === "TokenProviderError") {
+        if (/\bSSO\b/i.test(text)) {
+            return `The AWS SSO session for ${which} has expired or was never started: run \`aws sso login${profile ? ` --profile ${profile}` : ""}\`, then \`pulumi up\` again.`;
+        }
+        return (
+            `No AWS credentials could be loaded from ${which}. Check that ${profile ? `the profile exists in ~/.aws/config or ~/.aws/credentials` : "AWS_PROFILE, AWS_ACCESS_KEY_ID or an SSO login is set up"}, ` +
+            `or set aws:profile / the profile input.`
+        );
+    }
+    if (/^(ExpiredToken|ExpiredTokenException|RequestExpired|TokenRefreshRequired)$/.test(cause.name)) {
+        return "The AWS credentials have expired: refresh them (for SSO, `aws sso login`), then `pulumi up` again.";
+    }
+    if (/^(UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|InvalidClientTokenId)$/.test(cause.name)) {
+        return "AWS does not accept these credentials: check the access key, or the profile they come from.";
+    }
+    if (cause.name === "AccessDeniedException" || cause.name === "AccessDenied") {
+        return "The caller lacks an IAM permission this needs (see the README's IAM section).";
+    }
+    if (/Region is missing/i.test(text)) {
+        return "No AWS region is set: set the region input, `pulumi config set aws:region <region>`, or AWS_REGION.";
+    }
+    if (TLS_CODES.test(code)) {
+        return `TLS failed talking to ${image.endpoint ?? `the ECR endpoint of ${image.region}`}: check that the endpoint's scheme and certificate are right (NODE_EXTRA_CA_CERTS adds a CA).`;
+    }
+    if (code === "ENOTFOUND") {
+        return `The host of ${image.endpoint ?? `the ECR endpoint of ${image.region}`} does not resolve: check the endpoint and region.`;
+    }
+    return undefined;
+}
+
 /**
  * Any other ECR failure: names the operation, the image (with region and endpoint) and
  * the AWS error.
@@ -60,15 +112,19 @@ export class EcrRequestError extends ImageScanBaseError {
     constructor(
         readonly operation: string,
         readonly image: ImageRef,
-        options?: { cause?: unknown; transient?: boolean },
+        options?: { cause?: unknown; transient?: boolean; profile?: string },
     ) {
+        const cause = options?.cause;
+        const step = nextStep(cause, image, options?.profile);
         super(
-            options?.cause instanceof Error && options.cause.name === "AbortError"
+            cause instanceof Error && cause.name === "AbortError"
                 ? `ECR ${operation} for image ${fullLabel(image)} got no answer from ` +
                       `${image.endpoint ?? `the ECR endpoint of ${image.region}`} before timeoutSeconds ran out. ` +
                       `Check the endpoint and the network, or raise timeoutSeconds; the next \`pulumi up\` adopts any scan that started.`
-                : `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(options?.cause)}. Check credentials, region ` +
-                      `and endpoint, then run \`pulumi up\` again; a scan that already started is adopted, not started twice.`,
+                : `ECR ${operation} failed for image ${fullLabel(image)}: ${awsPart(cause)}. ` +
+                      (step
+                          ? `${step} Nothing was retried: waiting would not fix this.`
+                          : `Check credentials, region and endpoint, then run \`pulumi up\` again; a scan that already started is adopted, not started twice.`),
             options,
         );
         this.transient = options?.transient ?? false;
@@ -104,9 +160,32 @@ export class GateFailedError extends ImageScanBaseError {
     }
 }
 
+/**
+ * A failure that is not one of the above: a bug, or an answer nothing expected. It
+ * keeps the original as `cause`, and, like the others, shows no stack frames.
+ */
+export class UnexpectedError extends ImageScanBaseError {
+    readonly name = "UnexpectedError" as const;
+    constructor(step: string, cause: unknown) {
+        super(
+            `ImageScan ${step} failed: ${awsPart(cause)}. This is unexpected; please report it with the command you ran. ` +
+                `Nothing was changed in state.`,
+            { cause },
+        );
+    }
+}
+
 export type ImageScanError =
     | RepositoryNotFoundError
     | ImageNotFoundError
     | EcrRequestError
     | ScanTimeoutError
-    | GateFailedError;
+    | GateFailedError
+    | UnexpectedError;
+
+const NAMES = ["RepositoryNotFoundError", "ImageNotFoundError", "EcrRequestError", "ScanTimeoutError", "GateFailedError", "UnexpectedError"];
+
+/** Errors as the user sees them: ImageScan's own pass through; anything else is wrapped. */
+export function userFacing(step: string, e: unknown): Error {
+    return e instanceof Error && NAMES.includes(e.name) ? e : new UnexpectedError(step, e);
+}

@@ -11,8 +11,26 @@ import { EcrTarget, EcrTransport } from "../../provider/ecr";
 export const DIGEST = "sha256:" + "ab".repeat(32);
 export const REGISTRY = "210987654321";
 
-/** An error shaped like the SDK's: what matters is `name`. */
-export function awsError(name: string, message = name): Error {
+/**
+ * An error shaped like the SDK's for an answer ECR gave: its `name`, and the HTTP status
+ * in `$metadata` (400 unless given; 5xx for server faults), as the SDK sets them.
+ */
+export function awsError(name: string, message = name, httpStatusCode = 400): Error {
+    const e = Object.assign(new Error(message), {
+        $fault: httpStatusCode >= 500 ? "server" : "client",
+        $metadata: { httpStatusCode, attempts: 3, totalRetryDelay: 0 },
+    });
+    e.name = name;
+    return e;
+}
+
+/** An error with no HTTP answer, as Node gives it: a code such as ECONNRESET. */
+export function networkError(code: string, message = `connect ${code} 127.0.0.1:443`): Error {
+    return Object.assign(new Error(message), { code, $metadata: { attempts: 3, totalRetryDelay: 0 } });
+}
+
+/** An error the SDK raises before any request: no credentials, no region. No HTTP status. */
+export function sdkError(name: string, message: string): Error {
     const e = new Error(message);
     e.name = name;
     return e;
