@@ -12,14 +12,25 @@ const MAX_TIMEOUT_SECONDS = 86400;
 const MIN_RESCAN_AFTER_HOURS = 24;
 
 const REPOSITORY_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-// ISO-8601 date or date-time, e.g. 2026-12-31 or 2026-12-31T12:00:00Z.
-const ISO_DATE_PATTERN =
-    /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+// ISO-8601 date (the whole day, UTC), or date-time with a zone: 2026-12-31,
+// 2026-12-31T12:00:00Z, 2026-12-31T12:00+01:00. A date-time without a zone is refused:
+// it would mean a different instant on each machine that reads it.
+const ISO_DATE_PATTERN = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const ZONELESS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+/** True when a value, or anything inside it, is not known yet (a preview). */
+export function containsUnknown(value: unknown, depth = 0): boolean {
+    if (value === UNKNOWN) {
+        return true;
+    }
+    // Inputs are shallow; the bound only stops a cyclic object (not from the engine).
+    return depth < 8 && typeof value === "object" && value !== null && Object.values(value).some((v) => containsUnknown(v, depth + 1));
+}
 
 const USERINFO = "it must not hold user:password (shown here as ***); give credentials through the AWS SDK chain or profile.";
 
 // An array, not a Set: the closure serializer writes a Set into state as {}.
-const INPUTS = [
+export const INPUTS = [
     "repositoryName",
     "imageDigest",
     "imageTag",
@@ -146,7 +157,9 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
     const list = take<unknown>("ignoreFindings", (v) => (Array.isArray(v) ? undefined : "it must be a list of finding names or {name, until?, reason?} objects."));
     (Array.isArray(list) ? list : []).forEach((entry, i) => {
         const property = `ignoreFindings[${i}]`;
-        if (entry === UNKNOWN) {
+        if (containsUnknown(entry)) {
+            // Known at apply, when check runs again. Kept as is, so that diff sees it.
+            ignoreFindings.push(entry as IgnoreEntry);
             return;
         }
         if (typeof entry === "string") {
@@ -176,7 +189,13 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
         const isDate = (v: unknown) =>
             typeof v === "string" && ISO_DATE_PATTERN.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v.slice(0, 10)).toJSON()?.startsWith(v.slice(0, 10));
         if (until != null && !isDate(until)) {
-            fail(`${property}.until`, until, "it must be an ISO-8601 date such as \"2026-12-31\" or \"2026-12-31T00:00:00Z\".");
+            fail(
+                `${property}.until`,
+                until,
+                typeof until === "string" && ZONELESS_PATTERN.test(until)
+                    ? `a date-time needs a zone, or it means a different instant on each machine: write "${until}Z" for UTC, or add an offset such as "+01:00". A date alone ("${until.slice(0, 10)}") covers that whole day, UTC.`
+                    : "it must be an ISO-8601 date such as \"2026-12-31\" (the whole day, UTC) or a date-time with a zone, such as \"2026-12-31T12:00:00Z\" or \"2026-12-31T12:00:00+01:00\".",
+            );
             return;
         }
         if (reason != null && typeof reason !== "string") {

@@ -152,6 +152,20 @@ const INVALID: Invalid[] = [
     // Not a calendar date; V8's Date.parse rolls it over to 2026-03-02.
     { name: "ignoreFindings until 2026-02-30", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-30" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"2026-02-30"'] },
     { name: "ignoreFindings until 12/31/2026", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "12/31/2026" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", '"12/31/2026"'] },
+    // A date-time without a zone is a different instant on each machine that reads it.
+    {
+        name: "ignoreFindings until a date-time without a zone",
+        news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T12:00" }] }),
+        property: "ignoreFindings",
+        inReason: ["ignoreFindings[0].until", '"2026-12-31T12:00"', /needs a zone/, '"2026-12-31T12:00Z"', /whole day, UTC/],
+    },
+    {
+        name: "ignoreFindings until a date-time with seconds, without a zone",
+        news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T12:00:00.000" }] }),
+        property: "ignoreFindings",
+        inReason: ["ignoreFindings[0].until", /needs a zone/],
+    },
+    { name: "ignoreFindings until an offset without a colon", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T12:00:00+0200" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", /\+01:00/] },
     { name: "ignoreFindings until number", news: inputs({ ignoreFindings: [{ name: "CVE-1", until: 20261231 }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].until", num("20261231")] },
     { name: "ignoreFindings reason not string", news: inputs({ ignoreFindings: [{ name: "CVE-1", reason: 5 }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].reason", num("5")] },
     { name: "ignoreFindings unknown key", news: inputs({ ignoreFindings: [{ name: "CVE-1", severity: "HIGH" }] }), property: "ignoreFindings", inReason: ["ignoreFindings[0].severity", '"severity"'] },
@@ -300,6 +314,25 @@ describe("validateInputs", () => {
         for (const f of fields) {
             const one = expectValid(inputs({ [f]: UNKNOWN }));
             assert.equal((one as unknown as Record<string, unknown>)[f], UNKNOWN, f);
+        }
+    });
+
+    it("an unknown value inside ignoreFindings passes check untouched, and no failure shows the sentinel", () => {
+        const lists = [[UNKNOWN], [{ name: UNKNOWN }], [{ name: "CVE-1", until: UNKNOWN }], [{ name: "CVE-1", reason: UNKNOWN }], ["CVE-2", { name: "CVE-1", until: UNKNOWN }]];
+        for (const list of lists) {
+            const result = validateInputs(inputs({ ignoreFindings: list }));
+            assert.deepEqual(result.failures ?? [], [], JSON.stringify(list));
+            assert.deepEqual(result.inputs?.ignoreFindings, list.map((e) => (typeof e === "string" && e !== UNKNOWN ? { name: e } : e)));
+        }
+        // Beside a real mistake, the failure names the mistake and never the sentinel.
+        const mixed = validateInputs(inputs({ ignoreFindings: [{ name: "CVE-1", until: UNKNOWN }, { name: "CVE-2", until: "2026-12-31T12:00" }] }));
+        assert.equal(mixed.failures?.length, 1);
+        assert.doesNotMatch(JSON.stringify(mixed.failures), new RegExp(UNKNOWN));
+    });
+
+    it("accepts until as a date, or a date-time with Z or an offset", () => {
+        for (const until of ["2026-12-31", "2026-12-31T12:00Z", "2026-12-31T12:00:00Z", "2026-12-31T12:00:00.5+02:00", "2026-12-31T12:00:00-05:00"]) {
+            assert.deepEqual(expectValid(inputs({ ignoreFindings: [{ name: "CVE-1", until }] })).ignoreFindings, [{ name: "CVE-1", until }], until);
         }
     });
 
