@@ -2,7 +2,7 @@
 // Pure: the caller supplies now, and prints the warnings.
 
 import { fullLabel, ImageRef } from "./image";
-import { IgnoreEntry, ScanResult, SEVERITIES, Severity } from "./types";
+import { dropUndefined, IgnoredFinding, IgnoreEntry, ScanResult, SEVERITIES, Severity } from "./types";
 
 const MAX_NAMES_IN_MESSAGE = 10;
 
@@ -34,6 +34,11 @@ export interface GateVerdict {
     blockingTotal: number;
     /** Names of blocking findings, most severe first. */
     blockingNames: string[];
+    /**
+     * Findings at or above the threshold that an unexpired ignore entry left out, most
+     * severe first, then by name. Empty without a gate.
+     */
+    ignored: IgnoredFinding[];
     /** One line per ignore entry whose `until` has passed. */
     warnings: string[];
     /** Set when the gate failed: the error text for the user. */
@@ -42,7 +47,7 @@ export interface GateVerdict {
 
 export function evaluateGate(
     image: ImageRef,
-    result: Pick<ScanResult, "scanStatus" | "findings" | "findingSeverityCounts">,
+    result: Pick<ScanResult, "scanStatus" | "findings" | "findingSeverityCounts"> & Partial<Pick<ScanResult, "scanType">>,
     failOnSeverity: Severity | undefined,
     ignores: IgnoreEntry[],
     now: Date,
@@ -51,8 +56,8 @@ export function evaluateGate(
     const warnings = expired.map(
         (e) => `ignoreFindings entry "${e.name}" expired at ${e.until} and counts again for ${fullLabel(image)}; fix the finding or extend "until".`,
     );
-    const active = ignores.filter((e) => !expired.includes(e)).map((e) => e.name);
-    const verdict: GateVerdict = { passed: true, blockingCounts: {}, blockingTotal: 0, blockingNames: [], warnings };
+    const active = ignores.filter((e) => !expired.includes(e));
+    const verdict: GateVerdict = { passed: true, blockingCounts: {}, blockingTotal: 0, blockingNames: [], ignored: [], warnings };
     if (failOnSeverity === undefined) {
         return verdict;
     }
@@ -61,8 +66,13 @@ export function evaluateGate(
     if (!isCompletedScan(result.scanStatus)) {
         verdict.passed = false;
         verdict.message =
-            `${failed}failOnSeverity is ${failOnSeverity} but there is no completed scan to judge (status ${result.scanStatus}). ` +
-            `Fix the cause ECR reports, or unset failOnSeverity for this image. ${next}`;
+            result.scanStatus === "IMAGE_ARCHIVED"
+                ? `${failed}failOnSeverity is ${failOnSeverity} but the image is archived, and ECR does not scan archived images. ` +
+                  `Restore it from archive (aws ecr update-image-storage-class --repository-name ${image.repositoryName} ` +
+                  `--image-id imageDigest=${image.imageDigest ?? "<digest>"} --target-storage-class STANDARD), wait for it to be restored, ` +
+                  `then run \`pulumi up\` again; or unset failOnSeverity for this image.`
+                : `${failed}failOnSeverity is ${failOnSeverity} but there is no completed scan to judge (status ${result.scanStatus}). ` +
+                  `Fix the cause ECR reports, or unset failOnSeverity for this image. ${next}`;
         return verdict;
     }
 
@@ -70,16 +80,31 @@ export function evaluateGate(
     // The severities at or above the threshold, most severe first.
     for (const severity of SEVERITIES.slice(0, SEVERITIES.indexOf(failOnSeverity) + 1)) {
         const listed = result.findings.filter((f) => f.severity === severity);
-        const kept = listed.filter((f) => !active.includes(f.name));
-        // ECR's counts cover findings that a listing might not return: trust the larger,
-        // less the listed ones that are ignored.
-        const left = Math.max(result.findingSeverityCounts[severity] ?? 0, listed.length) - (listed.length - kept.length);
+        const kept: typeof listed = [];
+        for (const f of listed) {
+            const entry = active.find((e) => e.name === f.name);
+            if (entry) {
+                verdict.ignored.push(dropUndefined({ name: f.name, severity, until: entry.until, reason: entry.reason }));
+            } else {
+                kept.push(f);
+            }
+        }
+        // Basic scanning: ECR's counts cover findings a listing might not return, so trust
+        // the larger, less the listed ones that are ignored. Enhanced: the listing is
+        // complete and holds only ACTIVE findings, while ECR's counts may include those
+        // Inspector suppressed or closed, which must not block.
+        const counted = result.scanType === "ENHANCED" ? listed.length : Math.max(result.findingSeverityCounts[severity] ?? 0, listed.length);
+        const left = counted - (listed.length - kept.length);
         if (left > 0) {
             blockingCounts[severity] = left;
             verdict.blockingTotal += left;
             blockingNames.push(...kept.map((f) => f.name).sort());
         }
     }
+    // Severities come in order already; names within one, once each.
+    verdict.ignored = verdict.ignored
+        .filter((f, i, all) => all.findIndex((g) => g.name === f.name && g.severity === f.severity) === i)
+        .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (verdict.blockingTotal > 0) {
         const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
         // ECR's counts may exceed what it listed: "more" covers both.

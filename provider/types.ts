@@ -39,6 +39,14 @@ export interface FindingSummary {
     packageVersion?: string;
 }
 
+/** A finding the gate left out because of an `ignoreFindings` entry: the audit trail. */
+export interface IgnoredFinding {
+    name: string;
+    severity: string;
+    until?: string;
+    reason?: string;
+}
+
 export type ScanType = "BASIC" | "ENHANCED";
 
 /** The result of a scan, as read from ECR. */
@@ -49,7 +57,10 @@ export interface ScanResult {
     scanCompletedAt?: string;
     vulnerabilitySourceUpdatedAt?: string;
     findingSeverityCounts: Record<string, number>;
-    /** Every finding listed, not only the top ones: the gate needs all of them. */
+    /**
+     * Every finding listed, not only the top ones: the gate needs all of them. For
+     * enhanced scanning, only Inspector's ACTIVE findings (not SUPPRESSED or CLOSED).
+     */
     findings: FindingSummary[];
 }
 
@@ -78,6 +89,8 @@ export interface ImageScanOutputs {
     findingsTotal: number;
     topFindings: FindingSummary[];
     adoptedExistingScan: boolean;
+    /** Absent in state written before it existed: diff then falls back to topFindings. */
+    ignoredFindings: IgnoredFinding[];
 }
 
 /** The engine cannot marshal undefined values: leave such keys out. */

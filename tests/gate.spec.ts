@@ -232,6 +232,52 @@ describe("gate", () => {
             assert.deepEqual(only.blockingCounts, { INFORMATIONAL: 1 });
         });
 
+        it("lists what it left out as ignoredFindings: every one, with until and reason, most severe first", () => {
+            const ignores: IgnoreEntry[] = [
+                { name: "CVE-2024-0002", until: "2026-12-31", reason: "no fix" },
+                { name: "CVE-2024-0001" },
+                { name: "CVE-2024-0004", reason: "below the threshold: not listed" },
+                { name: "CVE-2024-0009", reason: "not found at all: not listed" },
+                { name: "CVE-2024-0003", until: "2026-01-01", reason: "expired: counts again, not listed" },
+            ];
+            const v = evaluateGate(IMAGE, MIXED, "MEDIUM", ignores, NOW);
+            assert.deepEqual(v.ignored, [
+                { name: "CVE-2024-0001", severity: "CRITICAL" },
+                { name: "CVE-2024-0002", severity: "HIGH", until: "2026-12-31", reason: "no fix" },
+            ]);
+            assert.deepEqual(v.blockingNames, ["CVE-2024-0003"]);
+            // Not capped: 30 of them, though topFindings keeps 25.
+            const many = Array.from({ length: 30 }, (_, i) => f(`CVE-2026-${String(i).padStart(4, "0")}`, "HIGH"));
+            const all = evaluateGate(IMAGE, result(many), "HIGH", many.map((x) => ({ name: x.name })), NOW);
+            assert.equal(all.passed, true);
+            assert.equal(all.ignored.length, 30);
+            // No gate, nothing left out.
+            assert.deepEqual(evaluateGate(IMAGE, MIXED, undefined, ignores, NOW).ignored, []);
+        });
+
+        it("a finding listed twice (two packages) is left out once", () => {
+            const twice = result([f("CVE-1", "HIGH"), { ...f("CVE-1", "HIGH"), packageName: "libssl" }]);
+            assert.deepEqual(evaluateGate(IMAGE, twice, "HIGH", [{ name: "CVE-1" }], NOW).ignored, [{ name: "CVE-1", severity: "HIGH" }]);
+        });
+
+        it("an archived image fails the gate with how to restore it", () => {
+            const v = evaluateGate(IMAGE, result([], "IMAGE_ARCHIVED"), "HIGH", [], NOW);
+            assert.equal(v.passed, false);
+            assert.match(v.message!, /archived/);
+            assert.match(v.message!, /update-image-storage-class --repository-name team\/web --image-id imageDigest=sha256:1a2b3c4d/);
+            assert.match(v.message!, /--target-storage-class STANDARD/);
+            assert.doesNotMatch(v.message!, /credentials/);
+        });
+
+        it("enhanced scanning: only the listed ACTIVE findings count, not ECR's counts", () => {
+            // ECR counted 3 HIGH; Inspector suppressed or closed two, which readScan left out.
+            const enhanced = { ...result([f("CVE-1", "HIGH")], "ACTIVE"), findingSeverityCounts: { HIGH: 3 }, scanType: "ENHANCED" as const };
+            const v = evaluateGate(IMAGE, enhanced, "HIGH", [{ name: "CVE-1" }], NOW);
+            assert.equal(v.passed, true, v.message);
+            const basic = { ...enhanced, scanStatus: "COMPLETE", scanType: "BASIC" as const };
+            assert.deepEqual(evaluateGate(IMAGE, basic, "HIGH", [{ name: "CVE-1" }], NOW).blockingCounts, { HIGH: 2 });
+        });
+
         it("each threshold counts exactly the severities at or above it", () => {
             const expected: Record<string, string[]> = {
                 CRITICAL: ["CRITICAL"],
