@@ -5,7 +5,7 @@ import { expiredIgnores, severityRank } from "./gate";
 import { isTerminalStatus } from "./poll";
 import { rescanDue } from "./quota";
 import { ImageScanInputs, ImageScanOutputs } from "./types";
-import { UNKNOWN } from "./validate";
+import { containsUnknown } from "./validate";
 
 export interface DiffContext {
     now: Date;
@@ -46,24 +46,36 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         replaces.push(property);
         reasons.push(reason);
     };
+    // A preview of an input that comes from a resource not yet created: the engine sends
+    // a sentinel. It may be anything at apply, so it is a change, and is never compared
+    // with (or shown as) a real value.
+    const unknown = (key: keyof ImageScanInputs) => containsUnknown(news[key]);
 
-    if (news.repositoryName !== olds.repositoryName) {
+    if (unknown("repositoryName")) {
+        replace("repositoryName", "repositoryName is not known until apply");
+    } else if (news.repositoryName !== olds.repositoryName) {
         replace("repositoryName", `repositoryName ${olds.repositoryName} -> ${news.repositoryName}`);
     }
     // Unset registryId means "the caller's registry", which olds recorded as ECR reported it.
-    if (news.registryId !== undefined && news.registryId !== olds.registryId) {
+    if (unknown("registryId")) {
+        replace("registryId", "registryId is not known until apply");
+    } else if (news.registryId !== undefined && news.registryId !== olds.registryId) {
         replace("registryId", `registryId ${olds.registryId} -> ${news.registryId}`);
     }
     const region = news.region ?? ctx.defaultRegion;
-    if (region !== undefined && region !== olds.region) {
+    if (unknown("region")) {
+        replace("region", "region is not known until apply");
+    } else if (region !== undefined && region !== olds.region) {
         replace("region", `region ${olds.region} -> ${region}`);
     }
 
     if (news.imageDigest !== undefined) {
-        if (news.imageDigest !== olds.imageDigest) {
+        if (unknown("imageDigest")) {
+            replace("imageDigest", "imageDigest is not known until apply");
+        } else if (news.imageDigest !== olds.imageDigest) {
             replace("imageDigest", `imageDigest ${olds.imageDigest} -> ${news.imageDigest}`);
         }
-    } else if (news.imageTag === UNKNOWN) {
+    } else if (unknown("imageTag")) {
         replace("imageDigest", "imageTag is not known until apply");
     } else if (ctx.resolvedDigest !== undefined && ctx.resolvedDigest !== olds.imageDigest) {
         // A moved tag is a new image; a vanished tag too (create then fails clearly).
@@ -74,25 +86,29 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         return { changes: true, replaces, reasons, rescan: false };
     }
 
-    const rescan = olds.scanStartedAt !== undefined && rescanDue(olds.scanStartedAt, news.rescanAfterHours, ctx.now);
+    for (const key of SETTINGS) {
+        if (unknown(key)) {
+            reasons.push(`${key} is not known until apply`);
+        } else if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) {
+            reasons.push(`${key} changed`);
+        }
+    }
+    const rescan = !unknown("rescanAfterHours") && olds.scanStartedAt !== undefined && rescanDue(olds.scanStartedAt, news.rescanAfterHours, ctx.now);
     if (rescan) {
         reasons.push(`rescan due: ${news.rescanAfterHours} h since ${olds.scanStartedAt}`);
     }
     if (olds.scanStatus !== undefined && !isTerminalStatus(olds.scanStatus)) {
         reasons.push(`scan was ${olds.scanStatus}: collect the result`);
     }
-    for (const key of SETTINGS) {
-        if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) {
-            reasons.push(`${key} changed`);
-        }
-    }
-    if (news.failOnSeverity !== undefined) {
-        // An expired ignore of a finding the last result holds at or above the threshold:
-        // the gate must see it again (update re-reads, never scans). Only those, so that
-        // a stale entry for a finding that is gone does not plan an update forever.
+    if (news.failOnSeverity !== undefined && !unknown("failOnSeverity") && !unknown("ignoreFindings")) {
+        // An ignore entry that expired for a finding the gate left out last time: the gate
+        // must see it again (update re-reads, never scans). ignoredFindings is complete;
+        // state written before it existed has only the top 25 to go on. Only those
+        // findings, so that a stale entry for one that is gone does not plan an update
+        // forever.
         const threshold = severityRank(news.failOnSeverity);
-        const blocking = olds.topFindings.filter((f) => severityRank(f.severity) >= threshold).map((f) => f.name);
-        const expired = expiredIgnores(news.ignoreFindings, ctx.now).filter((e) => blocking.includes(e.name));
+        const accepted = (olds.ignoredFindings ?? olds.topFindings.filter((f) => severityRank(f.severity) >= threshold)).map((f) => f.name);
+        const expired = expiredIgnores(news.ignoreFindings, ctx.now).filter((e) => accepted.includes(e.name));
         if (expired.length > 0) {
             reasons.push(`ignore expired: ${expired.map((e) => e.name).join(", ")}`);
         }

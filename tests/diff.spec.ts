@@ -30,6 +30,7 @@ function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         findingsTotal: 0,
         topFindings: [],
         adoptedExistingScan: false,
+        ignoredFindings: [],
         ...over,
     };
 }
@@ -201,23 +202,47 @@ describe("planDiff", () => {
             });
         }
 
-        it("an expired ignore of a finding at or above failOnSeverity -> update (the gate must see it again)", () => {
+        it("an expired ignore of a finding the gate left out -> update (the gate must see it again)", () => {
             const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
-            const topFindings = [{ name: "CVE-1", severity: "HIGH" }];
-            const p = plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) });
+            const ignoredFindings = [{ name: "CVE-1", severity: "HIGH", until: "2026-03-10T12:00:00Z" }];
+            const p = plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, ignoredFindings }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) });
             assertUpdate(p);
             assert.ok(p.reasons.some((r) => r.includes("CVE-1")), p.reasons.join("; "));
         });
         it("an expired ignore of a finding that is gone or below the threshold -> no change (no update forever)", () => {
             const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
             assertNoChange(plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }));
+            // Below the threshold it is in topFindings, but the gate never left it out.
             const low = [{ name: "CVE-1", severity: "LOW" }];
             assertNoChange(plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings: low }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }));
         });
+        it("the 30th of 30 ignored HIGH findings expiring -> update, though topFindings holds only 25", () => {
+            const names = Array.from({ length: 30 }, (_, i) => `CVE-2026-${String(i).padStart(4, "0")}`);
+            const ignores = names.map((name, i) => ({ name, until: i === 29 ? "2026-03-10T12:00:00Z" : "2027-01-01" }));
+            const o = olds({
+                failOnSeverity: "HIGH",
+                ignoreFindings: ignores,
+                findingSeverityCounts: { HIGH: 30 },
+                findingsTotal: 30,
+                topFindings: names.slice(0, 25).map((name) => ({ name, severity: "HIGH" })),
+                ignoredFindings: ignores.map((e) => ({ ...e, severity: "HIGH" })),
+            });
+            const n = news({ failOnSeverity: "HIGH", ignoreFindings: ignores });
+            assertNoChange(plan(o, n, { now: at(3 * HOUR) }));
+            const p = plan(o, n, { now: at(5 * HOUR) });
+            assertUpdate(p);
+            assert.ok(p.reasons.some((r) => r.includes(names[29])), p.reasons.join("; "));
+        });
+        it("state written before ignoredFindings existed falls back to the top findings at the threshold", () => {
+            const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
+            const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings: [{ name: "CVE-1", severity: "HIGH" }] });
+            delete (o as Partial<ImageScanOutputs>).ignoredFindings;
+            assertUpdate(plan(o, news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }));
+        });
         it("a date-only until covers that whole day", () => {
             const ignores = [{ name: "CVE-1", until: "2026-03-10" }];
-            const topFindings = [{ name: "CVE-1", severity: "CRITICAL" }];
-            const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings });
+            const ignoredFindings = [{ name: "CVE-1", severity: "CRITICAL", until: "2026-03-10" }];
+            const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, ignoredFindings });
             const n = news({ failOnSeverity: "HIGH", ignoreFindings: ignores });
             assertNoChange(plan(o, n, { now: new Date("2026-03-10T23:59:00Z") }));
             assertUpdate(plan(o, n, { now: new Date("2026-03-11T00:00:00Z") }));
