@@ -10,7 +10,7 @@
 import { ECRClient, StartImageScanCommand, waitUntilImageScanComplete } from "@aws-sdk/client-ecr";
 import * as fs from "fs";
 import * as path from "path";
-import { ImageScanInputs, ImageScanProvider } from "../provider";
+import { ImageScanInputs, ImageScanProvider } from "../provider/index";
 import * as fx from "../tests/support/ecr";
 import { Call, startProxy } from "../tests/support/proxy";
 import { REPO_ROOT } from "../tests/support/pulumi";

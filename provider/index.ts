@@ -2,7 +2,7 @@
 export { ImageScan } from "./resource";
 export type { ImageScanArgs, IgnoreFindingArgs } from "./resource";
 export { ImageScanProvider } from "./provider";
-export type { ImageScanProviderOptions } from "./provider";
-export type { FindingSummary, IgnoreEntry, ImageScanInputs, ImageScanOutputs, Severity } from "./types";
-export { EcrRequestError, GateFailedError, ImageNotFoundError, RepositoryNotFoundError, ScanTimeoutError } from "./errors";
+export type { ImageScanProviderOptions } from "./context";
+export type { FindingSummary, IgnoredFinding, IgnoreEntry, ImageScanInputs, ImageScanOutputs, Severity } from "./types";
+export { EcrRequestError, GateFailedError, ImageNotFoundError, RepositoryNotFoundError, ScanTimeoutError, UnexpectedError } from "./errors";
 export type { ImageScanError } from "./errors";

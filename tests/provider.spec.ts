@@ -2,9 +2,12 @@
 // the ecr.ts seam and a fake clock.
 
 import { strict as assert } from "assert";
-import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../provider";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../provider/index";
 import { topFindings } from "../provider/provider";
-import { awsError, DIGEST, fakeClock, imageFound, REGISTRY, scanStatus, stubTransport, StubScript } from "./support/stub";
+import { INPUTS, UNKNOWN } from "../provider/validate";
+import { awsError, DIGEST, fakeClock, imageFound, networkError, REGISTRY, scanStatus, sdkError, stubTransport, StubScript } from "./support/stub";
 
 function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
     return {
@@ -33,6 +36,7 @@ function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         findingsTotal: 0,
         topFindings: [],
         adoptedExistingScan: false,
+        ignoredFindings: [],
         ...over,
     };
 }
@@ -248,7 +252,7 @@ describe("provider (stubbed ECR)", () => {
     });
 
     it("waitForCompletion false returns the status at hand, and the next update collects the result", async () => {
-        const { provider, clock } = setup({
+        const { provider, clock, stub } = setup({
             describeImages: [imageFound()],
             startImageScan: [{ imageScanStatus: { status: "IN_PROGRESS" } }],
             describeImageScanFindings: [awsError("ScanNotFoundException"), scanStatus("IN_PROGRESS"), complete],
@@ -258,11 +262,14 @@ describe("provider (stubbed ECR)", () => {
         assert.equal(olds.scanStatus, "IN_PROGRESS");
         assert.deepEqual(clock.sleeps, []);
 
+        // Ten minutes later: a new scan would have a new start.
+        clock.advance(10 * 60_000);
         const diff = await provider.diff("id", olds, news);
         assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
         const outs = (await provider.update("id", olds, news)).outs as ImageScanOutputs;
         assert.equal(outs.scanStatus, "COMPLETE");
-        assert.equal(outs.scanStartedAt, olds.scanStartedAt);
+        assert.equal(outs.scanStartedAt, olds.scanStartedAt, "the same scan, collected");
+        assert.equal(stub.calls.filter((c) => c === "startImageScan").length, 1, "update started no scan");
     });
 
     it("a due rescan starts a new scan, which ECR accepts: new start, not adopted", async () => {
@@ -345,10 +352,415 @@ describe("provider (stubbed ECR)", () => {
         assert.deepEqual(stub.targets, []);
     });
 
-    it("a provider built with no arguments works with the real SDK defaults", () => {
-        const p = new ImageScanProvider();
-        assert.equal(typeof p.create, "function");
-        assert.doesNotThrow(() => JSON.stringify(p));
+    it("a provider built with no arguments works with the real SDK, clock and sleep", async () => {
+        // A loopback ECR that knows no repositories: the real client signs, sends and
+        // parses; the error names the repository and region.
+        let requests = 0;
+        const server = http.createServer((req, res) => {
+            req.resume();
+            req.on("end", () => {
+                requests++;
+                res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+                res.end(JSON.stringify({ __type: "RepositoryNotFoundException", message: "The repository with name 'web' does not exist" }));
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const saved = { ...process.env };
+        Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKIATEST", AWS_SECRET_ACCESS_KEY: "test" });
+        try {
+            const p = new ImageScanProvider();
+            assert.doesNotThrow(() => JSON.stringify(p));
+            const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            await assert.rejects(p.create(inputs({ endpoint, imageDigest: undefined, imageTag: "v1" })), (e: Error) => {
+                assert.equal(e.name, "RepositoryNotFoundError");
+                assert.match(e.message, /"web" was not found for image web:v1 \(eu-west-1, endpoint http:\/\/127\.0\.0\.1:\d+\)/);
+                return true;
+            });
+            assert.equal(requests, 1);
+        } finally {
+            process.env = saved;
+            server.close();
+        }
     });
 
+});
+
+describe("provider: errors with no HTTP answer", () => {
+    const fatal: [string, Error][] = [
+        ["no credentials", sdkError("CredentialsProviderError", "Could not load credentials from any providers")],
+        ["an expired SSO session", sdkError("CredentialsProviderError", "The SSO session associated with this profile has expired. To refresh this SSO session run 'aws sso login'")],
+        ["no region", sdkError("Error", "Region is missing")],
+        ["a TLS failure", networkError("EPROTO", "write EPROTO wrong version number")],
+        ["access denied", awsError("AccessDeniedException", "not authorized to perform ecr:DescribeImages")],
+    ];
+    for (const [what, error] of fatal) {
+        it(`${what} fails create at once, without waiting out timeoutSeconds`, async () => {
+            const { provider, clock, stub } = setup({ describeImages: [error] });
+            await assert.rejects(provider.create(inputs()), (e: Error) => {
+                assert.equal(e.name, "EcrRequestError");
+                assert.match(e.message, /web@sha256:abab.*\(eu-west-1\)/);
+                assert.match(e.message, /Nothing was retried/);
+                return true;
+            });
+            assert.equal(clock.elapsed(), 0, "no backoff");
+            assert.deepEqual(stub.calls, ["describeImages"]);
+        });
+        it(`${what} fails a preview's tag lookup at once`, async () => {
+            const { provider, clock, stub } = setup({ describeImages: [error] });
+            await assert.rejects(provider.diff("id", stored({ imageTag: "v1" }), inputs({ imageDigest: undefined, imageTag: "v1" })), /Nothing was retried/);
+            assert.equal(clock.elapsed(), 0);
+            assert.equal(stub.calls.length, 1);
+        });
+    }
+
+    const transient: [string, Error][] = [
+        ["a connection reset", networkError("ECONNRESET")],
+        ["HTTP 503", awsError("ServiceUnavailableException", "busy", 503)],
+        ["throttling", awsError("ThrottlingException", "Rate exceeded")],
+    ];
+    for (const [what, error] of transient) {
+        it(`${what} is tried again with backoff, and create succeeds`, async () => {
+            const { provider, clock, stub } = setup({
+                describeImages: [error, error, imageFound()],
+                describeImageScanFindings: [awsError("ScanNotFoundException"), complete],
+                startImageScan: [{}],
+            });
+            const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+            assert.equal(outs.scanStatus, "COMPLETE");
+            assert.equal(stub.calls.filter((c) => c === "describeImages").length, 3);
+            assert.deepEqual(clock.sleeps.slice(0, 2), [1500, 2700]);
+        });
+    }
+
+    it("a transient error on a poll does not end the wait", async () => {
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [awsError("ScanNotFoundException"), awsError("InternalServerError", "oops", 500), networkError("ECONNRESET"), complete],
+            startImageScan: [{}],
+        });
+        assert.equal(((await provider.create(inputs())).outs as ImageScanOutputs).scanStatus, "COMPLETE");
+    });
+
+    it("a call that hangs is aborted at timeoutSeconds plus the grace, with an error naming the endpoint", async function () {
+        this.timeout(15_000);
+        const { provider, stub } = setup({});
+        // The fake clock never reaches the deadline: only the real abort timer ends this.
+        const hanging = stubTransport({});
+        const factory = (target: Parameters<typeof hanging.factory>[0]) => ({
+            ...hanging.factory(target),
+            describeImages: () =>
+                new Promise<never>((_, reject) =>
+                    target.signal?.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" }))),
+                ),
+        });
+        const p = new ImageScanProvider({ transport: factory, now: () => new Date("2026-11-29T10:00:00Z"), log: () => undefined });
+        const started = Date.now();
+        await assert.rejects(p.create(inputs({ timeoutSeconds: 1, endpoint: "http://127.0.0.1:1" })), (e: Error) => {
+            assert.equal(e.name, "EcrRequestError");
+            assert.match(e.message, /got no answer from http:\/\/127\.0\.0\.1:1 before timeoutSeconds ran out/);
+            return true;
+        });
+        assert.ok(Date.now() - started >= 1000, "not before timeoutSeconds");
+        void provider;
+        void stub;
+    });
+});
+
+describe("provider: the 24 h window and the scans behind the results", () => {
+    it("scanStartedAt errs late: taken when ECR accepted the scan, after the lookup and a retried start", async () => {
+        const { provider, clock } = setup({});
+        // Each ECR call takes 2 s of the fake clock; the first StartImageScan is throttled.
+        let acceptedAt = 0;
+        const slow = <T>(answer: T | Error) => () => {
+            clock.advance(2000);
+            return answer;
+        };
+        const stub = stubTransport({
+            describeImages: [slow(imageFound())],
+            describeImageScanFindings: [slow(awsError("ScanNotFoundException")), slow(complete)],
+            startImageScan: [
+                slow(awsError("ThrottlingException", "Rate exceeded")),
+                () => {
+                    clock.advance(1000);
+                    acceptedAt = clock.now().getTime();
+                    clock.advance(1000);
+                    return {};
+                },
+            ],
+        });
+        const p = new ImageScanProvider({ transport: stub.factory, now: clock.now, sleep: clock.sleep, random: () => 0.5, log: () => undefined });
+        const outs = (await p.create(inputs())).outs as ImageScanOutputs;
+        assert.ok(acceptedAt > 0);
+        assert.ok(Date.parse(outs.scanStartedAt) >= acceptedAt, `${outs.scanStartedAt} is before ECR accepted the scan (${new Date(acceptedAt).toISOString()})`);
+        assert.ok(Date.parse(outs.nextScanAllowedAt) >= acceptedAt + 24 * 3600_000);
+        void provider;
+    });
+
+    it("an adopted scan's start errs late too: never before the scan really started", async () => {
+        // The scan started at 09:50 (scan on push), completed at 09:55; found at 10:00.
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [scanStatus("COMPLETE", { imageScanFindings: { imageScanCompletedAt: new Date("2026-11-29T09:55:00Z"), findingSeverityCounts: {} } })],
+        });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.equal(outs.adoptedExistingScan, true);
+        assert.ok(Date.parse(outs.scanStartedAt) >= Date.parse("2026-11-29T09:50:00Z"));
+    });
+
+    it("after a start, a COMPLETE left from an earlier scan is not taken: the wait goes on for the new one", async () => {
+        const old = scanStatus("COMPLETE", {
+            imageScanFindings: { imageScanCompletedAt: new Date("2026-11-27T08:00:00Z"), findingSeverityCounts: { LOW: 1 }, findings: [{ name: "CVE-OLD", severity: "LOW" }] },
+        });
+        const { provider, stub } = setup({
+            describeImages: [imageFound()],
+            // The lookup sees the old scan (outside the window); the first polls still do.
+            describeImageScanFindings: [old, old, old, complete],
+            startImageScan: [{}],
+        });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.deepEqual(outs.topFindings.map((f) => f.name), ["CVE-1"]);
+        assert.equal(outs.scanCompletedAt, "2026-11-29T10:00:03.000Z");
+        assert.equal(stub.calls.filter((c) => c === "describeImageScanFindings").length, 4);
+    });
+
+    it("a stale result within the clock-skew margin is taken", async () => {
+        // ECR's clock runs 4 minutes behind ours.
+        const skewed = scanStatus("COMPLETE", { imageScanFindings: { imageScanCompletedAt: new Date("2026-11-29T09:56:01Z"), findingSeverityCounts: {} } });
+        const { provider } = setup({ describeImages: [imageFound()], describeImageScanFindings: [awsError("ScanNotFoundException"), skewed], startImageScan: [{}] });
+        assert.equal(((await provider.create(inputs())).outs as ImageScanOutputs).scanCompletedAt, "2026-11-29T09:56:01.000Z");
+    });
+
+    it("without waiting, a stale result after a start is not stored: the next update collects the new one", async () => {
+        const old = scanStatus("COMPLETE", { imageScanFindings: { imageScanCompletedAt: new Date("2026-11-27T08:00:00Z"), findingSeverityCounts: { LOW: 1 } } });
+        const { provider } = setup({ describeImages: [imageFound()], describeImageScanFindings: [old, old], startImageScan: [{ imageScanStatus: { status: "IN_PROGRESS" } }] });
+        const outs = (await provider.create(inputs({ waitForCompletion: false }))).outs as ImageScanOutputs;
+        assert.equal(outs.scanStatus, "IN_PROGRESS");
+        assert.deepEqual(outs.findingSeverityCounts, {});
+    });
+
+    it("the lookup before a create reads one page, and an adopted scan's listing is then read whole", async () => {
+        const page = (names: string[], nextToken?: string) =>
+            scanStatus("COMPLETE", {
+                nextToken,
+                imageScanFindings: { imageScanCompletedAt: new Date("2026-11-29T09:00:00Z"), findingSeverityCounts: { HIGH: 3 }, findings: names.map((name) => ({ name, severity: "HIGH" })) },
+            });
+        const { provider, stub } = setup({ describeImages: [imageFound()], describeImageScanFindings: [page(["A", "B"], "t1"), page(["A", "B"], "t1"), page(["C"])] });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.equal(outs.adoptedExistingScan, true);
+        assert.deepEqual(outs.topFindings.map((f) => f.name), ["A", "B", "C"]);
+        assert.deepEqual(stub.calls, ["describeImages", "describeImageScanFindings", "describeImageScanFindings", "describeImageScanFindings"]);
+
+        // An old scan: one page looked at, then a new scan.
+        const old = scanStatus("COMPLETE", { nextToken: "t1", imageScanFindings: { imageScanCompletedAt: new Date("2026-11-27T09:00:00Z"), findingSeverityCounts: { HIGH: 3 } } });
+        const fresh = setup({ describeImages: [imageFound()], describeImageScanFindings: [old, complete], startImageScan: [{}] });
+        await fresh.provider.create(inputs());
+        assert.deepEqual(fresh.stub.calls, ["describeImages", "describeImageScanFindings", "startImageScan", "describeImageScanFindings"]);
+    });
+
+    it("update without a due rescan never starts a scan, and still applies the gate", async () => {
+        const { provider, stub } = setup({ describeImageScanFindings: [complete] });
+        const news = inputs({ failOnSeverity: "MEDIUM" });
+        await assert.rejects(provider.update("id", stored(), news), (e: Error) => {
+            assert.equal(e.name, "GateFailedError");
+            assert.match(e.message, /CVE-1/);
+            return true;
+        });
+        assert.deepEqual(stub.calls, ["describeImageScanFindings"]);
+    });
+
+    it("LimitExceededException is adopted without an error", async () => {
+        const { provider, stub } = setup({ describeImages: [imageFound()], describeImageScanFindings: [awsError("ScanNotFoundException"), complete], startImageScan: [awsError("LimitExceededException")] });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.equal(outs.adoptedExistingScan, true);
+        assert.equal(outs.scanStatus, "COMPLETE");
+        assert.equal(stub.calls.filter((c) => c === "startImageScan").length, 1);
+    });
+
+    it("a moved tag plans a replace; read drops a deleted image", async () => {
+        const other = "sha256:" + "cd".repeat(32);
+        const { provider } = setup({ describeImages: [imageFound(other)] });
+        const diff = await provider.diff("id", stored({ imageTag: "v1" }), inputs({ imageDigest: undefined, imageTag: "v1" }));
+        assert.deepEqual(diff.replaces, ["imageDigest"]);
+        const gone = setup({ describeImages: [awsError("ImageNotFoundException")] });
+        assert.deepEqual(await gone.provider.read("id", stored()), {});
+    });
+});
+
+describe("provider: enhanced scanning, unsupported and archived images", () => {
+    const active = (completedAt: string, extra: Record<string, unknown>[] = []) =>
+        scanStatus("ACTIVE", {
+            imageScanFindings: {
+                imageScanCompletedAt: new Date(completedAt),
+                findingSeverityCounts: { HIGH: 1 + extra.length },
+                enhancedFindings: [{ severity: "HIGH", status: "ACTIVE", packageVulnerabilityDetails: { vulnerabilityId: "CVE-2026-7" } }, ...extra],
+            },
+        });
+
+    it("with rescanAfterHours, a due rescan re-reads the findings, moves scanStartedAt on, and the next diff plans nothing", async () => {
+        const { provider, clock, stub } = setup({
+            describeImages: [imageFound()],
+            // Inspector last scanned the image two days ago, and has not since.
+            describeImageScanFindings: [active("2026-11-27T10:00:00Z")],
+            startImageScan: [awsError("ValidationException", "This feature is disabled")],
+        });
+        const news = inputs({ rescanAfterHours: 24 });
+        const created = (await provider.create(news)).outs as ImageScanOutputs;
+        assert.equal(created.scanType, "ENHANCED");
+        assert.equal(created.adoptedExistingScan, false);
+        assert.equal(created.scanStartedAt, "2026-11-29T10:00:00.000Z", "the time the findings were read");
+        assert.equal((await provider.diff("id", created, news)).changes, false);
+
+        clock.advance(25 * 3600_000);
+        assert.equal((await provider.diff("id", created, news)).changes, true, "rescan due");
+        const updated = (await provider.update("id", created, news)).outs as ImageScanOutputs;
+        assert.equal(updated.scanStartedAt, "2026-11-30T11:00:00.000Z");
+        assert.equal(updated.scanType, "ENHANCED");
+        assert.equal((await provider.diff("id", updated, news)).changes, false, "the next run plans nothing");
+        assert.equal(stub.calls.filter((c) => c === "startImageScan").length, 0, "ECR refuses manual scans here: none sent");
+    });
+
+    it("Inspector's SUPPRESSED and CLOSED findings do not block the gate, nor show as top findings", async () => {
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [
+                active("2026-11-29T09:00:00Z", [
+                    { severity: "CRITICAL", status: "SUPPRESSED", packageVulnerabilityDetails: { vulnerabilityId: "CVE-SUPPRESSED" } },
+                    { severity: "CRITICAL", status: "CLOSED", packageVulnerabilityDetails: { vulnerabilityId: "CVE-CLOSED" } },
+                ]),
+            ],
+        });
+        const outs = (await provider.create(inputs({ failOnSeverity: "CRITICAL" }))).outs as ImageScanOutputs;
+        assert.deepEqual(outs.topFindings.map((f) => f.name), ["CVE-2026-7"]);
+    });
+
+    it("a setting change on an UNSUPPORTED_IMAGE resource updates at once: no wait for a scan ECR never made", async () => {
+        const { provider, clock } = setup({ describeImageScanFindings: [awsError("ScanNotFoundException")] });
+        const olds = stored({ scanStatus: "UNSUPPORTED_IMAGE", scanStatusDescription: "not an image", timeoutSeconds: 1200 });
+        const outs = (await provider.update("id", olds, inputs({ timeoutSeconds: 600 }))).outs as ImageScanOutputs;
+        assert.equal(outs.scanStatus, "UNSUPPORTED_IMAGE");
+        assert.equal(outs.scanStatusDescription, "not an image");
+        assert.equal(outs.timeoutSeconds, 600);
+        assert.equal(clock.elapsed(), 0);
+    });
+
+    it("ImageArchivedException records IMAGE_ARCHIVED; with a gate, the error says to restore the image", async () => {
+        const archived = awsError("ImageArchivedException", "The image is archived and cannot be scanned");
+        const plain = setup({ describeImages: [imageFound()], describeImageScanFindings: [awsError("ScanNotFoundException")], startImageScan: [archived] });
+        const outs = (await plain.provider.create(inputs())).outs as ImageScanOutputs;
+        assert.equal(outs.scanStatus, "IMAGE_ARCHIVED");
+        assert.equal(outs.scanStatusDescription, "The image is archived and cannot be scanned");
+        const gated = setup({ describeImages: [imageFound()], describeImageScanFindings: [awsError("ScanNotFoundException")], startImageScan: [archived] });
+        await assert.rejects(gated.provider.create(inputs({ failOnSeverity: "HIGH" })), (e: Error) => {
+            assert.equal(e.name, "GateFailedError");
+            assert.match(e.message, /archived/);
+            assert.match(e.message, /target-storage-class STANDARD/);
+            assert.doesNotMatch(e.message, /Check credentials/);
+            return true;
+        });
+        // The archived answer on the lookup is the same thing.
+        const lookup = setup({ describeImages: [imageFound()], describeImageScanFindings: [awsError("ImageArchivedException", "archived")] });
+        assert.equal(((await lookup.provider.create(inputs())).outs as ImageScanOutputs).scanStatus, "IMAGE_ARCHIVED");
+    });
+
+    it("ignoredFindings lists every finding the gate left out, beyond the 25 top ones", async () => {
+        const names = Array.from({ length: 30 }, (_, i) => `CVE-2026-${String(i).padStart(4, "0")}`);
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [
+                scanStatus("COMPLETE", {
+                    imageScanFindings: { imageScanCompletedAt: new Date("2026-11-29T09:00:00Z"), findingSeverityCounts: { HIGH: 30 }, findings: names.map((name) => ({ name, severity: "HIGH" })) },
+                }),
+            ],
+        });
+        const ignores = names.map((name) => ({ name, until: "2026-12-01", reason: "triaged" }));
+        const outs = (await provider.create(inputs({ failOnSeverity: "HIGH", ignoreFindings: ignores }))).outs as ImageScanOutputs;
+        assert.equal(outs.topFindings.length, 25);
+        assert.equal(outs.ignoredFindings.length, 30);
+        assert.deepEqual(outs.ignoredFindings[29], { name: names[29], severity: "HIGH", until: "2026-12-01", reason: "triaged" });
+        // Without a gate: nothing is left out.
+        const ungated = setup({ describeImages: [imageFound()], describeImageScanFindings: [complete] });
+        assert.deepEqual(((await ungated.provider.create(inputs({ ignoreFindings: ignores }))).outs as ImageScanOutputs).ignoredFindings, []);
+    });
+});
+
+describe("provider: unknown values in a preview", () => {
+    /** Valid inputs that exercise every path of diff: tag-only, gate, ignores, rescan. */
+    const raw = (): Record<string, unknown> => ({
+        repositoryName: "web",
+        imageTag: "v1",
+        registryId: REGISTRY,
+        region: "eu-west-1",
+        endpoint: "http://127.0.0.1:4566",
+        profile: "dev",
+        waitForCompletion: true,
+        timeoutSeconds: 600,
+        rescanAfterHours: 48,
+        failOnSeverity: "HIGH",
+        ignoreFindings: [{ name: "CVE-1", until: "2026-12-31" }],
+    });
+    const olds = () =>
+        stored({
+            ...(raw() as Partial<ImageScanOutputs>),
+            imageTag: "v1",
+            ignoredFindings: [{ name: "CVE-1", severity: "HIGH", until: "2026-12-31" }],
+        });
+
+    const cases: [string, Record<string, unknown>][] = [
+        ...INPUTS.map((name): [string, Record<string, unknown>] => [name, { [name]: UNKNOWN }]),
+        ["an ignoreFindings entry", { ignoreFindings: [UNKNOWN] }],
+        ["an ignoreFindings name", { ignoreFindings: [{ name: UNKNOWN }] }],
+        ["an ignoreFindings until", { ignoreFindings: [{ name: "CVE-1", until: UNKNOWN }] }],
+        ["an ignoreFindings reason", { ignoreFindings: [{ name: "CVE-1", until: "2026-12-31", reason: UNKNOWN }] }],
+    ];
+    it("the cases cover every input the provider takes", () => {
+        assert.ok(INPUTS.length >= 12);
+        assert.deepEqual(INPUTS.filter((name) => !cases.some(([, set]) => name in set)), []);
+    });
+    for (const [what, set] of cases) {
+        it(`${what} unknown: check passes, diff plans a change, no ECR call carries it, nothing shows the sentinel`, async () => {
+            const { provider, stub, logs, clock } = setup({ describeImages: [imageFound()] });
+            const checked = await provider.check({} as ImageScanInputs, { ...raw(), ...set } as unknown as ImageScanInputs);
+            assert.deepEqual(checked.failures ?? [], []);
+            const diff = await provider.diff("id", olds(), checked.inputs as ImageScanInputs);
+            assert.equal(diff.changes, true, JSON.stringify(diff));
+            for (const t of stub.targets) {
+                assert.doesNotMatch(JSON.stringify(t), new RegExp(UNKNOWN), "a client was built from an unknown value");
+            }
+            assert.doesNotMatch(logs.join("\n"), new RegExp(UNKNOWN));
+            assert.ok(stub.calls.length <= 1, stub.calls.join(", "));
+            assert.equal(clock.elapsed(), 0);
+        });
+    }
+    it("with timeoutSeconds unknown, a throttled tag lookup is retried for a fixed minute at most", async () => {
+        const { provider, clock } = setup({ describeImages: [awsError("ThrottlingException", "Rate exceeded")] });
+        const checked = await provider.check({} as ImageScanInputs, { ...raw(), timeoutSeconds: UNKNOWN } as unknown as ImageScanInputs);
+        await assert.rejects(provider.diff("id", olds(), checked.inputs as ImageScanInputs), /ThrottlingException/);
+        assert.ok(clock.elapsed() > 30_000 && clock.elapsed() <= 60_000, `retried for ${clock.elapsed()} ms`);
+    });
+    it("an unknown digest shows as a replace, and the log line says why without the sentinel", async () => {
+        const { provider, logs } = setup({});
+        const diff = await provider.diff("id", stored(), { ...inputs(), imageDigest: UNKNOWN });
+        assert.deepEqual(diff.replaces, ["imageDigest"]);
+        assert.match(logs.join("\n"), /imageDigest is not known until apply/);
+    });
+});
+
+describe("provider: no stack frames in what the user sees", () => {
+    it("errors from diff, read and create carry an empty stack, also for errors nobody expected", async () => {
+        const denied = setup({ describeImages: [awsError("AccessDeniedException", "no")] });
+        const failures = [
+            denied.provider.diff("id", stored({ imageTag: "v1" }), inputs({ imageDigest: undefined, imageTag: "v1" })),
+            denied.provider.read("id", stored()),
+            denied.provider.create(inputs()),
+            // A bug, or an answer no one expected: a TypeError deep inside.
+            setup({ describeImages: [imageFound()], describeImageScanFindings: [() => ({ imageScanFindings: { findings: 5 } }) as never] }).provider.read("id", stored()),
+        ];
+        for (const p of failures) {
+            await assert.rejects(p, (e: Error) => {
+                assert.equal(e.stack, "");
+                assert.ok(e.message.length > 0);
+                return true;
+            });
+        }
+    });
 });

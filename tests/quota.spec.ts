@@ -70,13 +70,17 @@ describe("quota", () => {
             });
         }
         it("a due rescan (hours >= 24) is always outside the quota window", () => {
+            let due = 0;
             for (const hours of [24, 25, 36, 48]) {
                 for (let offset = 0; offset <= 60 * HOUR; offset += 7 * MIN) {
-                    if (rescanDue(START, hours, at(offset))) {
-                        assert.equal(insideQuotaWindow(START, at(offset)), false, `${hours} h at ${offset / MIN} min`);
-                    }
+                    const isDue = rescanDue(START, hours, at(offset));
+                    due += isDue ? 1 : 0;
+                    // Due implies outside the window: never both.
+                    assert.ok(!(isDue && insideQuotaWindow(START, at(offset))), `${hours} h at ${offset / MIN} min`);
                 }
             }
+            // The sweep reaches due rescans for every setting: (60-24)+(60-25)+(60-36)+(60-48) h.
+            assert.equal(due, [24, 25, 36, 48].map((h) => Math.floor((60 * HOUR) / (7 * MIN)) - Math.ceil((h * HOUR) / (7 * MIN)) + 1).reduce((a, b) => a + b, 0));
         });
     });
 
@@ -88,11 +92,15 @@ describe("quota", () => {
         it("uses now (the time it was found) for a scan still running", () => {
             assert.equal(estimateAdoptedStart(undefined, now), "2026-03-10T12:00:00.000Z");
         });
-        it("errs late: the estimate's window ends no earlier than the true one", () => {
-            // A scan that really started at 09:00 and completed at 09:15.
+        it("errs late for any scan found completed or running: never before its true start", () => {
+            // Scans that started at 09:00, took from 0 s to 2 h, and were found at `now`
+            // (12:00): completed ones report their completion, running ones none.
             const trueStart = Date.parse("2026-03-10T09:00:00.000Z");
-            const estimate = estimateAdoptedStart("2026-03-10T09:15:00.000Z", now);
-            assert.ok(Date.parse(nextScanAllowedAt(estimate)) >= trueStart + QUOTA_WINDOW_MS);
+            for (const took of [0, 1000, 59 * MIN, 2 * HOUR]) {
+                const completed = new Date(trueStart + took).toISOString();
+                assert.ok(Date.parse(estimateAdoptedStart(completed, now)) >= trueStart, `completed after ${took} ms`);
+                assert.ok(Date.parse(estimateAdoptedStart(undefined, now)) >= trueStart, "still running");
+            }
         });
     });
 

@@ -5,7 +5,7 @@
 
 import { strict as assert } from "assert";
 import * as net from "net";
-import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider";
+import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider/index";
 import { sdkTransport } from "../../provider/ecr";
 import { ImageScanProviderOptions } from "../../provider/provider";
 import * as fx from "../support/ecr";

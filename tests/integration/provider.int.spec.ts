@@ -2,7 +2,7 @@
 // proxy that counts ECR calls by operation.
 
 import { strict as assert } from "assert";
-import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider";
+import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider/index";
 import { ImageScanProviderOptions } from "../../provider/provider";
 import * as fx from "../support/ecr";
 import { Moto, startMoto } from "../support/moto";
@@ -29,6 +29,7 @@ const OUTPUT_KEYS = [
     "findingsTotal",
     "topFindings",
     "adoptedExistingScan",
+    "ignoredFindings",
 ];
 
 describe("ImageScanProvider against moto_server", function () {

@@ -1,0 +1,47 @@
+// The seams every lifecycle step runs with: clock, sleep, randomness, the ECR transport
+// and the log. Tests inject them; a provider built with none gets the real ones here, at
+// call time, so that the serialized provider captures no function values.
+
+import { EcrTarget, EcrTransport, sdkTransport, TransportFactory } from "./ecr";
+import { EcrRequestError } from "./errors";
+import { retryTransient } from "./poll";
+
+/** Test seams. A provider built with none uses the real clock, sleep and SDK. */
+export interface ImageScanProviderOptions {
+    now?: () => Date;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+    /** Builds the ECR transport; tests stub it for paths moto cannot produce. */
+    transport?: TransportFactory;
+    /** Progress and warning lines. The engine shows a dynamic provider's stdout. */
+    log?: (line: string) => void;
+}
+
+export interface Context {
+    now(): Date;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+    log(line: string): void;
+    transport(target: EcrTarget): EcrTransport;
+    /** `call`, tried again after transient ECR errors until `deadline` (epoch ms). */
+    persist<T>(deadline: number, call: () => Promise<T>): Promise<T>;
+}
+
+export function context(options: ImageScanProviderOptions): Context {
+    const now = () => options.now?.() ?? new Date();
+    return {
+        now,
+        sleep: options.sleep,
+        random: options.random,
+        log: (line) => (options.log ?? console.log)(line),
+        transport: (target) => (options.transport ?? sdkTransport)(target),
+        persist: (deadline, call) =>
+            retryTransient(call, {
+                deadline,
+                now: () => now().getTime(),
+                isTransient: (e) => e instanceof EcrRequestError && e.transient,
+                sleep: options.sleep,
+                random: options.random,
+            }),
+    };
+}
