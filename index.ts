@@ -9,7 +9,7 @@
 // aws:profile, aws:endpoints), so one stack config serves both.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ImageScan, IgnoreFindingArgs, Severity } from "./provider";
+import { ImageScan, IgnoreFindingArgs, Severity } from "pulumi-ecr-imagescan";
 
 const config = new pulumi.Config();
 

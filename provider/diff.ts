@@ -16,6 +16,11 @@ export interface DiffContext {
     resolvedDigest?: string | null;
     /** The region the SDK would use when news.region is unset; undefined if unknown. */
     defaultRegion?: string;
+    /**
+     * State holds a copy of an older ImageScan's whole provider (before it was a package),
+     * not the small one that loads the package: an update rewrites it, without a scan.
+     */
+    providerOutdated?: boolean;
 }
 
 export interface DiffPlan {
@@ -96,6 +101,9 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
     const rescan = !unknown("rescanAfterHours") && olds.scanStartedAt !== undefined && rescanDue(olds.scanStartedAt, news.rescanAfterHours, ctx.now);
     if (rescan) {
         reasons.push(`rescan due: ${news.rescanAfterHours} h since ${olds.scanStartedAt}`);
+    }
+    if (ctx.providerOutdated) {
+        reasons.push("state holds a by-value copy of an older ImageScan provider: rewrite it (no scan)");
     }
     if (olds.scanStatus !== undefined && !isTerminalStatus(olds.scanStatus)) {
         reasons.push(`scan was ${olds.scanStatus}: collect the result`);

@@ -15,6 +15,9 @@ import { containsUnknown } from "./validate";
  */
 export const DIFF_RETRY_SECONDS = 60;
 
+/** What the small serialized provider (shim.ts) loads; a stored provider without it is a by-value copy. */
+const RUNTIME_MODULE = "pulumi-ecr-imagescan/runtime";
+
 /** The inputs that say where an ECR call goes. An unknown one means: no call. */
 const TARGET = ["repositoryName", "registryId", "region", "endpoint", "profile", "imageTag"] as const;
 
@@ -41,7 +44,9 @@ export async function diff(ctx: Context, olds: ImageScanOutputs, news: ImageScan
         const found = await ctx.persist(ctx.now().getTime() + DIFF_RETRY_SECONDS * 1000, () => ecr.findImage());
         resolvedDigest = found ? found.imageDigest : null;
     }
-    const plan = planDiff(olds, news, { now: ctx.now(), resolvedDigest, defaultRegion });
+    const stored = (olds as { __provider?: unknown }).__provider;
+    const providerOutdated = typeof stored === "string" && !stored.includes(`require("${RUNTIME_MODULE}")`);
+    const plan = planDiff(olds, news, { now: ctx.now(), resolvedDigest, defaultRegion, providerOutdated });
     if (plan.replaces.length > 0 || plan.rescan) {
         // The engine shows only "replace"/"update"; say why a scan is planned.
         const tag = containsUnknown(news.imageTag) ? olds.imageTag : news.imageTag;

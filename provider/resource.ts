@@ -2,7 +2,7 @@
 
 import * as awsConfig from "@pulumi/aws/config";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageScanProvider } from "./provider";
+import { shim } from "./shim";
 import { FindingSummary, Severity } from "./types";
 
 /** One accepted finding: it does not count for the gate until `until` passes. */
@@ -40,9 +40,6 @@ export interface ImageScanArgs {
     ignoreFindings?: pulumi.Input<pulumi.Input<string | IgnoreFindingArgs>[]>;
 }
 
-// One instance for all resources: the engine serializes it once per program run and
-// reuses the text (it caches by object).
-const sharedProvider = new ImageScanProvider();
 
 /** The `ecr` entry of the AWS provider's `aws:endpoints` config, if any. */
 function configuredEcrEndpoint(): string | undefined {
@@ -98,6 +95,8 @@ export class ImageScan extends pulumi.dynamic.Resource {
             topFindings: undefined,
             adoptedExistingScan: undefined,
         };
-        super(sharedProvider, name, props, opts, "imagescan", "ImageScan");
+        // One object for all resources: the engine serializes it once per program run and
+        // reuses the text (it caches by object).
+        super(shim, name, props, opts, "imagescan", "ImageScan");
     }
 }

@@ -11,6 +11,7 @@ AWSCLI_VERSION=1.46.3 # the baseline's AWS CLI (v1, from PyPI), in the git-ignor
 
 source scripts/deps.sh
 ensure_npm_deps bench
+ensure_package_built bench
 ensure_moto bench
 venv=.tools/venv
 if [[ "$("$venv/bin/aws" --version 2>&1 || true)" != "aws-cli/$AWSCLI_VERSION "* ]]; then

@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 source scripts/deps.sh
 ensure_npm_deps demo
+ensure_package_built demo
 ensure_moto demo
 ensure_pulumi
 exec npx ts-node scripts/demo.ts

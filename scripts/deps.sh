@@ -9,6 +9,15 @@ ensure_npm_deps() {
   fi
 }
 
+# The package in provider/ built to provider/dist, as `npm pack ./provider` ships it: the
+# example programs, the demo, the bench and the serialized provider all load it by name.
+ensure_package_built() {
+  if [[ ! -f provider/dist/index.js || -n "$(find provider -maxdepth 1 \( -name '*.ts' -o -name 'package.json' -o -name 'tsconfig.json' \) -newer provider/dist/index.js)" ]]; then
+    echo "$1: building the package in provider/ (tsc)" >&2
+    npm run --silent build -w provider
+  fi
+}
+
 # moto_server, the local ECR API that tests, the demo and the bench start.
 ensure_moto() {
   if ! command -v moto_server >/dev/null 2>&1; then

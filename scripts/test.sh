@@ -9,6 +9,7 @@ what=${1:-all}
 
 source scripts/deps.sh
 ensure_npm_deps test
+ensure_package_built test
 
 [[ "$what" == unit ]] || ensure_moto test
 

@@ -2,8 +2,11 @@
 // from the AWS provider's config, and what the serialized provider carries into state.
 
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageScanInputs, ImageScanProvider } from "../provider";
+import { ImageScanInputs } from "../provider/index";
 
 const KEY_ID = "AKIAMOCKSDONOTLEAK01";
 const SECRET = "mocks/secret/value/that-must-never-reach-state";
@@ -15,9 +18,13 @@ interface Registered {
     inputs: Record<string, unknown>;
 }
 
+type RegisterResource = (req: { getName(): string; getDependenciesList(): string[] }, callback: unknown) => void;
+
 describe("resource (pulumi mocks)", function () {
     this.timeout(60_000);
     const registered: Registered[] = [];
+    /** Resource name -> the URNs it was registered as depending on. */
+    const dependencies = new Map<string, string[]>();
 
     before(async () => {
         process.env.AWS_ACCESS_KEY_ID = KEY_ID;
@@ -47,6 +54,14 @@ describe("resource (pulumi mocks)", function () {
             "dev",
             false,
         );
+        // The mocks do not pass a registration's dependencies on: read them off the
+        // requests the program sends the (mock) monitor.
+        const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: RegisterResource };
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, callback) => {
+            dependencies.set(req.getName(), req.getDependenciesList());
+            register(req, callback);
+        };
     });
 
     it("wires aws.ecr.Repository -> ImageScan -> a consumer that dependsOn the scan", async () => {
@@ -58,6 +73,9 @@ describe("resource (pulumi mocks)", function () {
         assert.equal(status, "COMPLETE");
         assert.equal(digest, "sha256:" + "c".repeat(64));
         assert.equal(consumerValue, digest);
+        // The consumer waits for the scan (and so for its gate) before it is created.
+        assert.ok(dependencies.get("web-release")?.some((urn) => urn.endsWith("::web-scan")), JSON.stringify([...dependencies]));
+        assert.ok(!dependencies.get("web-scan")?.some((urn) => urn.endsWith("::web-release")));
 
         const scan = registered.find((r) => r.type === "pulumi-nodejs:dynamic/imagescan:ImageScan");
         assert.ok(scan, registered.map((r) => r.type).join(", "));
@@ -67,7 +85,7 @@ describe("resource (pulumi mocks)", function () {
         assert.equal(scan.inputs.endpoint, "http://127.0.0.1:4566");
     });
 
-    it("the serialized provider is at most 64 KiB and holds no credential", async () => {
+    it("the serialized provider is at most 4 KiB, captures no module, and holds no credential", async () => {
         const scan = registered.find((r) => r.type === "pulumi-nodejs:dynamic/imagescan:ImageScan");
         assert.ok(scan);
         const serialized = scan.inputs.__provider;
@@ -75,31 +93,35 @@ describe("resource (pulumi mocks)", function () {
         const text = serialized as string;
         const bytes = Buffer.byteLength(text);
         console.log(`      __provider: ${bytes} bytes`);
-        assert.ok(bytes > 1000, "the provider's code is in state");
-        assert.ok(bytes <= 64 * 1024, `__provider is ${bytes} bytes`);
+        assert.ok(bytes <= 4 * 1024, `__provider is ${bytes} bytes`);
         for (const secret of [KEY_ID, SECRET, TOKEN]) {
             assert.ok(!text.includes(secret), "a credential reached __provider");
             assert.ok(!JSON.stringify(scan.inputs).includes(secret), "a credential reached the inputs");
         }
-        // No SDK client or credential provider travels with it: clients are built per call.
-        assert.doesNotMatch(text, /ECRClient\(\{[^}]*credentials/);
-        assert.match(text, /require\("@aws-sdk\/client-ecr[^"]*"\)/);
+        // The implementation is loaded by package name when a method runs: no module is
+        // captured (a hoisted require would run, and fail, as soon as the text loads).
+        assert.deepEqual(text.match(/require\("[^"]*"\)/g), ['require("pulumi-ecr-imagescan/runtime")']);
+        assert.doesNotMatch(text, /ECRClient|@aws-sdk/);
     });
 
-    it("the serialized provider runs when loaded the way the provider host loads it", async () => {
+    /** The serialized text, loaded the way the dynamic provider host loads it, from `dir`. */
+    function load(dir?: string): Required<pulumi.dynamic.ResourceProvider> {
         const scan = registered.find((r) => r.type === "pulumi-nodejs:dynamic/imagescan:ImageScan");
         assert.ok(scan);
-        // The dynamic provider host deserializes with require-from-string, then calls handler().
+        // The host: requireFromString(text).handler(), resolving `require` from its cwd.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const requireFromString = require("require-from-string") as (code: string) => { handler: () => ImageScanProvider };
-        const provider = requireFromString(scan.inputs.__provider as string).handler();
+        const requireFromString = require("require-from-string") as (code: string, filename?: string) => { handler: () => Required<pulumi.dynamic.ResourceProvider> };
+        return requireFromString(scan.inputs.__provider as string, dir && path.join(dir, "index.js")).handler();
+    }
+
+    it("the serialized provider runs when loaded the way the provider host loads it", async () => {
+        const provider = load();
         const ok = await provider.check({} as ImageScanInputs, { repositoryName: "web", imageTag: "v1" } as ImageScanInputs);
         assert.deepEqual(ok.failures ?? [], []);
         assert.equal(ok.inputs?.timeoutSeconds, 1200);
         const bad = await provider.check({} as ImageScanInputs, { repositoryName: "web", imageTag: "v1", imageTga: "x" } as unknown as ImageScanInputs);
-        assert.deepEqual(bad.failures?.map((f) => f.property), ["imageTga"]);
+        assert.deepEqual(bad.failures?.map((f: { property: string }) => f.property), ["imageTga"]);
 
-        // Errors keep their message after serialization (the engine shows only e.message).
         const inputs = {
             ...(ok.inputs as ImageScanInputs),
             region: "us-east-1",
@@ -113,5 +135,29 @@ describe("resource (pulumi mocks)", function () {
             assert.match(String(e.message), /ECR DescribeImages failed for image web:v1@sha256:d+ \(us-east-1, endpoint http:\/\/127.0.0.1:9\)/);
             return true;
         });
+    });
+
+    it("with the package gone from the program: destroy and refresh still work, the rest says what to install", async () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "imagescan-no-package-"));
+        const logs: string[] = [];
+        const log = console.log;
+        try {
+            const provider = load(empty);
+            await provider.delete("id", {});
+            console.log = (line: string) => logs.push(line);
+            const props = { imageDigest: "sha256:" + "d".repeat(64), scanStatus: "COMPLETE" };
+            assert.deepEqual(await provider.read("id", props), { id: "id", props });
+            console.log = log;
+            assert.match(logs.join("\n"), /pulumi-ecr-imagescan is not installed; refresh kept the recorded scan result/);
+            await assert.rejects(provider.check({}, { repositoryName: "web", imageTag: "v1" }), (e: Error) => {
+                assert.equal(e.name, "PackageMissingError");
+                assert.match(e.message, /npm install pulumi-ecr-imagescan/);
+                assert.equal(e.stack, "");
+                return true;
+            });
+        } finally {
+            console.log = log;
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
     });
 });

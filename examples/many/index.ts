@@ -9,7 +9,7 @@
 // Region and endpoint come from aws:region and aws:endpoints, as in the main example.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ImageScan } from "../../provider";
+import { ImageScan } from "pulumi-ecr-imagescan";
 
 const config = new pulumi.Config();
 const repositoryName = config.require("repositoryName");
