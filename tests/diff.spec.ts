@@ -247,6 +247,9 @@ describe("planDiff", () => {
             assertNoChange(plan(o, n, { now: new Date("2026-03-10T23:59:00Z") }));
             assertUpdate(plan(o, n, { now: new Date("2026-03-11T00:00:00Z") }));
         });
+        it("a by-value provider in state (written before ImageScan was a package) -> update, no rescan", () => {
+            assertUpdate(plan(olds(), news(), { providerOutdated: true }));
+        });
         it("an expired ignore without failOnSeverity -> no change", () => {
             const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
             assertNoChange(plan(olds({ ignoreFindings: ignores }), news({ ignoreFindings: ignores }), { now: at(5 * HOUR) }));

@@ -385,6 +385,19 @@ describe("provider (stubbed ECR)", () => {
 
 });
 
+describe("provider: state written before ImageScan was a package", () => {
+    it("a by-value provider in state plans an update that starts no scan; the small one plans nothing", async () => {
+        const { provider, stub } = setup({ describeImageScanFindings: [complete] });
+        const byValue = { ...stored(), __provider: "exports.handler = __f0;\nfunction __f0() { /* 52 KiB of ImageScan 0.1 */ }" };
+        assert.equal((await provider.diff("id", byValue, inputs())).changes, true);
+        const outs = (await provider.update("id", byValue, inputs())).outs as ImageScanOutputs;
+        assert.equal(outs.scanStartedAt, byValue.scanStartedAt);
+        assert.ok(!stub.calls.includes("startImageScan"));
+        const small = { ...stored(), __provider: 'function __load() { return require("pulumi-ecr-imagescan/runtime").provider; }' };
+        assert.equal((await provider.diff("id", small, inputs())).changes, false);
+    });
+});
+
 describe("provider: errors with no HTTP answer", () => {
     const fatal: [string, Error][] = [
         ["no credentials", sdkError("CredentialsProviderError", "Could not load credentials from any providers")],
