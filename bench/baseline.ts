@@ -44,7 +44,7 @@ export function runWithAwsCli(
 }
 
 export async function measureBaseline(lab: Lab, n: number, run: number): Promise<BaselineRun> {
-    const repositoryName = await lab.newRepository(`cli-n${n}`);
+    const repositoryName = await lab.repository(`cli-n${n}`);
     await lab.pushImages(repositoryName, n);
     lab.proxy.reset();
     const r = await runWithAwsCli(lab, ["bash", SCRIPT, repositoryName, String(n)], { ENDPOINT: lab.proxy.url }, 60_000 + n * 60_000);

@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     };
     log(`N = ${options.ns.join(", ")}, ${options.runs} run(s) each; parts: ${options.parts.join(", ")}${options.smoke ? " (smoke)" : ""}`);
     const stackFilesBefore = stackFiles();
-    const lab = await openLab();
+    const lab = await openLab({ handleSignals: true });
     try {
         await run(lab, results);
     } catch (e) {

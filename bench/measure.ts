@@ -53,7 +53,7 @@ function cliProblems(what: string, r: CliRun): string[] {
 }
 
 export async function measureImageScan(lab: Lab, n: number, run: number): Promise<ImageScanRun> {
-    const repositoryName = await lab.newRepository(`n${n}`);
+    const repositoryName = await lab.repository(`n${n}`);
     const digests = await lab.pushImages(repositoryName, n);
     const stack = `n${n}-r${run}`;
     const cwd = MANY;
@@ -106,7 +106,7 @@ export interface PinnedRun {
 
 /** The budget's other no-op case: one ImageScan with a pinned digest (the example program). */
 export async function measurePinned(lab: Lab): Promise<PinnedRun> {
-    const repositoryName = await lab.newRepository("pinned");
+    const repositoryName = await lab.repository("pinned");
     const [imageDigest] = await lab.pushImages(repositoryName, 1);
     const stack = "pinned";
     const cwd = REPO_ROOT;

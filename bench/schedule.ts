@@ -137,7 +137,7 @@ export interface ScheduleResult {
 export async function measureSchedule(lab: Lab, holds: number[], runs: number, staggerMs = 300): Promise<ScheduleResult> {
     const started = Date.now();
     const defaults = waiterDefaults();
-    const repositoryName = await lab.newRepository("schedule");
+    const repositoryName = await lab.repository("schedule");
     const digests = await lab.pushImages(repositoryName, holds.length * METHODS.length * runs, "sched-");
     const proxies = await Promise.all(holds.map(() => startProxy(lab.moto.url)));
     lab.defer(() => Promise.all(proxies.map((p) => p.close())).then(() => undefined));

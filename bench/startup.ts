@@ -27,7 +27,7 @@ export function startupVariants(repositoryName: string, maxN: number): StartupVa
 }
 
 export async function measureStartup(lab: Lab, runs: number, maxN: number, warmUp: boolean): Promise<StartupResult[]> {
-    const repositoryName = await lab.newRepository("startup");
+    const repositoryName = await lab.repository("startup");
     await lab.pushImages(repositoryName, maxN);
     const results: StartupResult[] = [];
     for (const variant of startupVariants(repositoryName, maxN)) {

@@ -3,9 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as fx from "../tests/support/ecr";
-import { startMoto } from "../tests/support/moto";
-import { startProxy } from "../tests/support/proxy";
-import { REPO_ROOT, workspace } from "../tests/support/pulumi";
+import { openLab } from "../tests/support/lab";
+import { REPO_ROOT } from "../tests/support/pulumi";
 
 const DEMO_DIR = path.join(REPO_ROOT, ".demo");
 
@@ -14,18 +13,13 @@ function step(text: string): void {
 }
 
 async function main(): Promise<void> {
-    fx.useDummyCredentials();
     // A fresh start each run: moto's data lives only as long as the demo.
     fs.rmSync(DEMO_DIR, { recursive: true, force: true });
 
     step("Starting a local ECR API (moto_server on loopback)");
-    const moto = await startMoto();
-    const proxy = await startProxy(moto.url);
+    const lab = await openLab({ handleSignals: true, workspaceDir: DEMO_DIR });
+    const { moto, proxy, ws } = lab;
     console.log(`moto_server at ${moto.url}; ECR calls are counted at ${proxy.url}`);
-    const ws = workspace(
-        { AWS_ACCESS_KEY_ID: fx.DUMMY_KEY_ID, AWS_SECRET_ACCESS_KEY: fx.DUMMY_SECRET, AWS_REGION: fx.REGION },
-        { dir: DEMO_DIR, keep: true },
-    );
     const calls = () => `ECR calls: ${["DescribeImages", "StartImageScan", "DescribeImageScanFindings"].map((op) => `${op} ${proxy.count(op)}`).join(", ")}`;
     const echo = { echo: true };
 
@@ -71,8 +65,7 @@ async function main(): Promise<void> {
         await ws.ok(["up", "--yes", "--skip-preview"], down);
         await ws.ok(["stack", "output", "--json"], down);
     } finally {
-        await proxy.close();
-        await moto.stop();
+        await lab.close();
     }
 
     step("Done");

@@ -7,50 +7,33 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { RecordingProxy, startProxy } from "../support/proxy";
-import { REPO_ROOT, Workspace, workspace } from "../support/pulumi";
+import { useLab } from "../support/lab";
+import { RecordingProxy } from "../support/proxy";
+import { REPO_ROOT, Workspace } from "../support/pulumi";
 
 /** A line of a JavaScript or TypeScript stack trace, e.g. "    at run (x.js:12:3)". */
 const STACK_LINE = /^\s+at .+:\d+(?::\d+)?\)?\s*$/m;
 
 describe("end to end: bad input fails the preview", function () {
     this.timeout(300_000);
-    let moto: Moto;
+    const lab = useLab();
     let proxy: RecordingProxy;
     let ws: Workspace;
     const stack = "e2e-bad-input";
-    const repo = "e2e-bad-input";
+    let repo: string;
     const suiteStart = Date.now();
 
     before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
-        ws = workspace({
-            AWS_ACCESS_KEY_ID: fx.DUMMY_KEY_ID,
-            AWS_SECRET_ACCESS_KEY: fx.DUMMY_SECRET,
-            AWS_REGION: fx.REGION,
-        });
-        await fx.createRepository(moto.url, repo);
-        await fx.pushImage(moto.url, repo, "v1", "e2e-bad-input-1");
-        await ws.initStack(stack);
-        await ws.ok(["config", "set", "aws:region", fx.REGION], { stack });
-        await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { stack });
-        await ws.ok(["config", "set", "repositoryName", repo], { stack });
-        await ws.ok(["config", "set", "imageTag", "v1"], { stack });
+        ({ proxy, ws } = lab());
+        repo = await lab().repository("e2e-bad-input");
+        await lab().pushImage(repo, "v1");
+        await lab().stack(stack, REPO_ROOT, { repositoryName: repo, imageTag: "v1" });
         // A resource in state, so that a preview that got past check would diff it, and
         // a tag-only diff calls DescribeImages: the zero count below can fail.
         await ws.ok(["up", "--yes", "--skip-preview"], { stack });
     });
     after(async () => {
-        if (ws) {
-            await ws.run(["destroy", "--yes", "--skip-preview"], { stack });
-            ws.cleanup();
-        }
-        await proxy?.close();
-        await moto?.stop();
+        await ws?.run(["destroy", "--yes", "--skip-preview"], { stack });
         console.log(`      bad-input e2e suite: ${((Date.now() - suiteStart) / 1000).toFixed(1)} s`);
     });
 

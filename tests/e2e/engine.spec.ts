@@ -8,46 +8,30 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { RecordingProxy, startProxy } from "../support/proxy";
-import { REPO_ROOT, resourcesOf, Workspace, workspace } from "../support/pulumi";
-
-const SCAN_TYPE = "pulumi-nodejs:dynamic/imagescan:ImageScan";
+import { SCAN_TYPE, useLab } from "../support/lab";
+import { Moto } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
+import { REPO_ROOT, resourcesOf, Workspace } from "../support/pulumi";
 
 describe("end to end: the Pulumi engine", function () {
     this.timeout(600_000);
+    const TOKEN = "imagescan-dummy-session-token-do-not-leak";
+    const lab = useLab({ awsEnv: { AWS_SESSION_TOKEN: TOKEN } });
     let moto: Moto;
     let proxy: RecordingProxy;
     let ws: Workspace;
     const suiteStart = Date.now();
 
-    before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
-        ws = workspace({
-            AWS_ACCESS_KEY_ID: fx.DUMMY_KEY_ID,
-            AWS_SECRET_ACCESS_KEY: fx.DUMMY_SECRET,
-            AWS_SESSION_TOKEN: "imagescan-dummy-session-token-do-not-leak",
-            AWS_REGION: fx.REGION,
-        });
+    before(() => {
+        ({ moto, proxy, ws } = lab());
     });
-    after(async () => {
-        ws?.cleanup();
-        await proxy?.close();
-        await moto?.stop();
+    after(() => {
         console.log(`      end-to-end suite: ${((Date.now() - suiteStart) / 1000).toFixed(1)} s`);
     });
 
     /** A stack of the example program, configured for moto through the proxy. */
     async function exampleStack(stack: string, repo: string, config: Record<string, string>): Promise<void> {
-        await ws.initStack(stack);
-        await ws.ok(["config", "set", "aws:region", fx.REGION], { stack });
-        await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { stack });
-        await ws.ok(["config", "set", "repositoryName", repo], { stack });
-        for (const [k, v] of Object.entries(config)) {
-            await ws.ok(["config", "set", k, v], { stack });
-        }
+        await lab().stack(stack, REPO_ROOT, { repositoryName: repo, ...config });
     }
 
     async function outputs(stack: string, cwd?: string): Promise<Record<string, unknown>> {
@@ -141,16 +125,19 @@ describe("end to end: the Pulumi engine", function () {
             const out = await outputs(down, cwd);
             const scan = await outputs(stack);
             assert.equal(out.scannedDigest, scan.imageDigest);
-            // The CRITICAL finding is ignored by the gate, but it still blocks deploying here.
-            assert.equal(out.blockingFindings, 1);
-            assert.equal(out.deployable, false);
+            // The CRITICAL finding is accepted by the scan stack (ignoreFindings): the
+            // downstream stack reads ignoredFindings and agrees.
+            assert.deepEqual(scan.ignoredFindings, [{ name: "CVE-2026-4242", severity: "CRITICAL", reason: "not reachable in this service" }]);
+            assert.deepEqual(out.acceptedFindings, ["CVE-2026-4242"]);
+            assert.equal(out.blockingFindings, 0);
+            assert.equal(out.deployable, true);
             assert.equal(proxy.calls.length, 0, "reading outputs makes no ECR call");
             await ws.ok(["destroy", "--yes", "--skip-preview"], { cwd, stack: down });
         });
 
-        it("7. exported state holds no credential, and __provider is at most 64 KiB", async () => {
+        it("7. exported state holds no credential, and __provider is at most 4 KiB", async () => {
             const exported = (await ws.ok(["stack", "export", "--show-secrets"], { stack })).stdout;
-            for (const secret of [fx.DUMMY_KEY_ID, fx.DUMMY_SECRET, "imagescan-dummy-session-token-do-not-leak"]) {
+            for (const secret of [fx.DUMMY_KEY_ID, fx.DUMMY_SECRET, TOKEN]) {
                 assert.ok(!exported.includes(secret), "a credential reached the state");
             }
             const scans = resourcesOf(exported).filter((r) => r.type === SCAN_TYPE);
@@ -159,7 +146,8 @@ describe("end to end: the Pulumi engine", function () {
             assert.equal(typeof serialized, "string");
             const bytes = Buffer.byteLength(serialized as string);
             console.log(`      __provider in exported state: ${bytes} bytes`);
-            assert.ok(bytes <= 64 * 1024, `__provider is ${bytes} bytes`);
+            assert.ok(bytes <= 4 * 1024, `__provider is ${bytes} bytes`);
+            assert.equal(scans[0].outputs?.__provider, serialized, "outputs carry the same small provider");
             assert.equal(scans[0].outputs?.scanStatus, "COMPLETE");
         });
 

@@ -6,37 +6,23 @@
 
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as path from "path";
-import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { Call, callTable, RecordingProxy, startProxy, successfulStarts } from "../support/proxy";
-import { CliResult, REPO_ROOT, Workspace, workspace } from "../support/pulumi";
-
-const MANY = path.join(REPO_ROOT, "examples/many");
+import { MANY, useLab } from "../support/lab";
+import { Call, callTable, RecordingProxy, successfulStarts } from "../support/proxy";
+import { CliResult, Workspace } from "../support/pulumi";
 const IMAGES = 50;
 const THROTTLE_EVERY = 5;
 
 describe("end to end: load", function () {
     this.timeout(900_000);
-    let moto: Moto;
+    const lab = useLab();
     let proxy: RecordingProxy;
     let ws: Workspace;
-
-    before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
-        ws = workspace({ AWS_ACCESS_KEY_ID: fx.DUMMY_KEY_ID, AWS_SECRET_ACCESS_KEY: fx.DUMMY_SECRET, AWS_REGION: fx.REGION });
-    });
-    after(async () => {
-        ws?.cleanup();
-        await proxy?.close();
-        await moto?.stop();
+    before(() => {
+        ({ proxy, ws } = lab());
     });
 
     const stack = "load";
-    const repo = "load-many";
-    const digests: string[] = [];
+    let digests: string[] = [];
     /** Every ECR call of every `pulumi up` of this stack. */
     const calls: Call[] = [];
 
@@ -54,16 +40,9 @@ describe("end to end: load", function () {
     }
 
     before(async () => {
-        await fx.createRepository(moto.url, repo);
-        for (let i = 0; i < IMAGES; i++) {
-            digests.push(await fx.pushImage(moto.url, repo, `img-${i}`, `load-image-${i}`));
-        }
-        assert.equal(new Set(digests).size, IMAGES, "the pushed images are distinct");
-        await ws.initStack(stack, MANY);
-        await ws.ok(["config", "set", "aws:region", fx.REGION], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "repositoryName", repo], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "count", String(IMAGES)], { cwd: MANY, stack });
+        const repo = await lab().repository("load-many");
+        digests = await lab().pushImages(repo, IMAGES);
+        await lab().stack(stack, MANY, { repositoryName: repo, count: String(IMAGES) });
     });
 
     it(`one pulumi up of ${IMAGES} ImageScans, 1 in ${THROTTLE_EVERY} ECR requests throttled, succeeds`, async () => {

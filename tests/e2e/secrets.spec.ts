@@ -16,8 +16,9 @@ import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { RecordingProxy, startProxy } from "../support/proxy";
+import { useLab } from "../support/lab";
+import { Moto } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
 import { CliResult, REPO_ROOT, resourcesOf, Workspace, workspace } from "../support/pulumi";
 
 const SCAN_TYPE = "pulumi-nodejs:dynamic/imagescan:ImageScan";
@@ -94,6 +95,7 @@ async function startSniffer(target: string): Promise<Sniffer> {
 
 describe("end to end: credentials never leak", function () {
     this.timeout(600_000);
+    const lab = useLab();
     let moto: Moto;
     let proxy: RecordingProxy;
     let sniffer: Sniffer;
@@ -101,9 +103,7 @@ describe("end to end: credentials never leak", function () {
     const workspaces: Workspace[] = [];
 
     before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
+        ({ moto, proxy } = lab());
         sniffer = await startSniffer(proxy.url);
     });
     after(async () => {
@@ -111,8 +111,6 @@ describe("end to end: credentials never leak", function () {
             ws.cleanup();
         }
         await sniffer?.close();
-        await proxy?.close();
-        await moto?.stop();
         console.log(`      secrets e2e suite: ${((Date.now() - suiteStart) / 1000).toFixed(1)} s`);
     });
 

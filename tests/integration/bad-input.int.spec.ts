@@ -8,8 +8,9 @@ import { strict as assert } from "assert";
 import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider/index";
 import { INPUTS } from "../../provider/validate";
 import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { RecordingProxy, startProxy } from "../support/proxy";
+import { useLab } from "../support/lab";
+import { Moto } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
 /** Marks a key to delete from the base inputs. */
@@ -240,15 +241,14 @@ const ACCEPTED: { what: string; set: Record<string, unknown> }[] = [
 
 describe("check: the bad-input table, with zero ECR calls", function () {
     this.timeout(60_000);
+    const lab = useLab();
     let moto: Moto;
     let proxy: RecordingProxy;
     let provider: ImageScanProvider;
     const savedEndpointEnv = process.env.AWS_ENDPOINT_URL_ECR;
 
     before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
+        ({ moto, proxy } = lab());
         // Rows that replace `endpoint` would still reach the proxy through the SDK default.
         process.env.AWS_ENDPOINT_URL_ECR = proxy.url;
         provider = new ImageScanProvider({ sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))), log: () => undefined });
@@ -259,8 +259,6 @@ describe("check: the bad-input table, with zero ECR calls", function () {
         } else {
             process.env.AWS_ENDPOINT_URL_ECR = savedEndpointEnv;
         }
-        await proxy?.close();
-        await moto?.stop();
     });
 
     function inputs(set: Record<string, unknown>): Record<string, unknown> {

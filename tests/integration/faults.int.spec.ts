@@ -5,15 +5,13 @@
 
 import { strict as assert } from "assert";
 import * as net from "net";
-import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider/index";
+import { ImageScanOutputs, ImageScanProvider, ImageScanProviderOptions } from "../../provider/index";
 import { sdkTransport } from "../../provider/ecr";
-import { ImageScanProviderOptions } from "../../provider/provider";
 import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { Fault, RecordingProxy, startProxy } from "../support/proxy";
+import { useLab } from "../support/lab";
+import { Fault, RecordingProxy } from "../support/proxy";
 
 const OPS = ["DescribeImages", "DescribeImageScanFindings", "StartImageScan"] as const;
-type Op = (typeof OPS)[number];
 
 const FAULTS: Record<string, Fault> = {
     throttling: { kind: "status", status: 400, code: "ThrottlingException", message: "Rate exceeded" },
@@ -44,43 +42,27 @@ async function blackhole(): Promise<{ url: string; close: () => Promise<void> }>
 
 describe("faults between the provider and ECR", function () {
     this.timeout(120_000);
-    let moto: Moto;
+    const lab = useLab();
     let proxy: RecordingProxy;
-    let seq = 0;
     const matrix: string[] = [];
 
-    before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
+    before(() => {
+        proxy = lab().proxy;
     });
-    after(async () => {
-        await proxy?.close();
-        await moto?.stop();
+    after(() => {
         console.log(`\n      fault matrix (fault × operation → outcome):\n${matrix.map((l) => `        ${l}`).join("\n")}`);
     });
     beforeEach(() => proxy.reset());
 
     // A short client timeout so that "slow answer" exceeds it; short sleeps between polls.
     function provider(extra: ImageScanProviderOptions = {}): ImageScanProvider {
-        return new ImageScanProvider({
-            sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
-            transport: (target) => sdkTransport(target, { requestTimeoutMs: 700 }),
-            log: () => undefined,
-            ...extra,
-        });
+        return lab().provider({ transport: (target) => sdkTransport(target, { requestTimeoutMs: 700 }), ...extra });
     }
-
-    async function inputs(p: ImageScanProvider, raw: Record<string, unknown>): Promise<ImageScanInputs> {
-        const r = await p.check({} as ImageScanInputs, { endpoint: proxy.url, ...raw } as unknown as ImageScanInputs);
-        assert.deepEqual(r.failures ?? [], []);
-        return r.inputs as ImageScanInputs;
-    }
+    const inputs = (p: ImageScanProvider, raw: Record<string, unknown>) => lab().inputs(p, raw);
 
     async function image(): Promise<{ repo: string; digest: string }> {
-        const repo = `fault-${++seq}`;
-        await fx.createRepository(moto.url, repo);
-        return { repo, digest: await fx.pushImage(moto.url, repo, "v1", `${repo}-1`) };
+        const repo = await lab().repository("fault");
+        return { repo, digest: await lab().pushImage(repo, "v1") };
     }
 
     /** Successful StartImageScan calls that reached moto, per digest. */
@@ -163,7 +145,7 @@ describe("faults between the provider and ECR", function () {
         });
     }
 
-    it("an endpoint that never answers fails within timeoutSeconds plus a few seconds, naming image and endpoint", async () => {
+    it("an endpoint that never answers is given up at the deadline, with an error naming image and endpoint", async () => {
         const hole = await blackhole();
         try {
             const p = new ImageScanProvider({ log: () => undefined });
@@ -173,11 +155,12 @@ describe("faults between the provider and ECR", function () {
                 assert.equal(e.name, "EcrRequestError");
                 assert.match(e.message, /web:v1/);
                 assert.match(e.message, new RegExp(hole.url.replace(/\./g, "\\.")));
-                assert.match(e.message, /timeoutSeconds/);
+                assert.match(e.message, /got no answer from .* before timeoutSeconds ran out/);
                 return true;
             });
+            // The message is the abort's: the deadline ended it, not the client's own
+            // timeouts. The time is reported, never asserted (it is BENCHMARKS.md's job).
             const seconds = (Date.now() - started) / 1000;
-            assert.ok(seconds < 3 + 6, `took ${seconds} s`);
             matrix.push(`no answer at all (timeoutSeconds 3) → EcrRequestError after ${seconds.toFixed(1)} s`);
         } finally {
             await hole.close();
@@ -197,7 +180,6 @@ describe("faults between the provider and ECR", function () {
             return true;
         });
         const seconds = (Date.now() - started) / 1000;
-        assert.ok(seconds < 3 + 6, `took ${seconds} s`);
         assert.equal(successfulStarts(digest), 1);
 
         proxy.reset();

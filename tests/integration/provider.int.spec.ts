@@ -2,11 +2,11 @@
 // proxy that counts ECR calls by operation.
 
 import { strict as assert } from "assert";
-import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../../provider/index";
-import { ImageScanProviderOptions } from "../../provider/provider";
+import { ImageScanOutputs, ImageScanProvider, ImageScanProviderOptions } from "../../provider/index";
 import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { RecordingProxy, startProxy } from "../support/proxy";
+import { useLab } from "../support/lab";
+import { Moto } from "../support/moto";
+import { RecordingProxy } from "../support/proxy";
 
 const HOUR = 3600_000;
 
@@ -34,46 +34,24 @@ const OUTPUT_KEYS = [
 
 describe("ImageScanProvider against moto_server", function () {
     this.timeout(120_000);
+    const lab = useLab();
     let moto: Moto;
     let proxy: RecordingProxy;
-    let seq = 0;
-    const logs: string[] = [];
-
-    before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
-    });
-    after(async () => {
-        await proxy?.close();
-        await moto?.stop();
+    let logs: string[];
+    before(() => {
+        ({ moto, proxy, logs } = lab());
     });
     beforeEach(() => {
         proxy.reset();
         logs.length = 0;
     });
-
-    // Backoff itself is unit-tested; here only ECR's answers matter, so sleeps are short.
-    function provider(extra: ImageScanProviderOptions = {}): ImageScanProvider {
-        return new ImageScanProvider({
-            sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
-            log: (line) => logs.push(line),
-            ...extra,
-        });
-    }
-
-    async function check(p: ImageScanProvider, raw: Record<string, unknown>): Promise<ImageScanInputs> {
-        const result = await p.check({} as ImageScanInputs, { endpoint: proxy.url, ...raw } as unknown as ImageScanInputs);
-        assert.deepEqual(result.failures ?? [], []);
-        return result.inputs as ImageScanInputs;
-    }
+    const provider = (extra: ImageScanProviderOptions = {}) => lab().provider(extra);
+    const check = (p: ImageScanProvider, raw: Record<string, unknown>) => lab().inputs(p, raw);
 
     /** A fresh repository with one image; returns its name and digest. */
     async function image(tag = "v1"): Promise<{ repo: string; digest: string }> {
-        const repo = `app-${++seq}`;
-        await fx.createRepository(moto.url, repo);
-        const digest = await fx.pushImage(moto.url, repo, tag, `${repo}-${tag}-1`);
-        return { repo, digest };
+        const repo = await lab().repository("app");
+        return { repo, digest: await lab().pushImage(repo, tag) };
     }
 
     it("create by tag resolves the digest, scans once and records the result", async () => {

@@ -1,7 +1,13 @@
 // A loopback HTTP proxy between the provider and moto_server. It records each ECR
-// operation (from the X-Amz-Target header), and can inject faults per operation.
+// operation (from the X-Amz-Target header), can inject faults per operation, and plays
+// ECR's part where moto differs from it (SPEC.md, "The local ECR API").
 //
-// Two standing modes model a busy, real ECR (both cleared by reset()):
+// Where moto differs from ECR, always on:
+// - StartImageScan of something ECR cannot scan (an image index, or an OCI artifact
+//   whose config is not an image's) is refused with UnsupportedImageTypeException, as
+//   ECR refuses it; moto would accept it.
+// Modes that model a busy or differently configured ECR (cleared by reset(), except the
+// registry's configuration, `enhanced`):
 // - throttleEvery(n, ops?): every n-th matching request is answered 400
 //   ThrottlingException instead of being forwarded. The counter is deterministic and
 //   shared by all matching requests, in arrival order. A queued `inject` fault takes
@@ -9,6 +15,9 @@
 // - holdInProgress(ms): moto finishes a scan at once; real ECR takes a while. For `ms`
 //   after an image's first successful StartImageScan (per digest, real time), 200
 //   answers about that image report status IN_PROGRESS and carry no findings.
+// - enhanced(repository, scan): the repository is on enhanced (Inspector) scanning:
+//   StartImageScan is refused ("This feature is disabled") and DescribeImageScanFindings
+//   answers ACTIVE, with `scan`'s findings, as ECR does with continuous scanning.
 
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -33,6 +42,24 @@ export interface Call {
     error?: string;
     /** Set when the proxy answered itself (an injected fault): moto never saw it. */
     injected?: Fault["kind"];
+    /** Set when the proxy answered as ECR would, where moto differs. */
+    emulated?: "unsupported" | "enhanced";
+}
+
+/** A finding of Amazon Inspector, as enhanced scanning reports it. */
+export interface EnhancedFinding {
+    vulnerabilityId: string;
+    severity: string;
+    /** Inspector's status; SUPPRESSED and CLOSED findings are still listed. */
+    status?: "ACTIVE" | "SUPPRESSED" | "CLOSED";
+    packageName?: string;
+    packageVersion?: string;
+}
+
+export interface EnhancedScan {
+    findings: EnhancedFinding[];
+    /** When Inspector last scanned the images of the repository. */
+    scannedAt: Date;
 }
 
 /** The `__type` of an AWS JSON error body, without any namespace prefix. */
@@ -65,8 +92,17 @@ export interface RecordingProxy {
      * imageScanFindings. After that, moto's real answer passes through.
      */
     holdInProgress(ms: number): void;
+    /** Puts a repository on enhanced scanning (see the header). */
+    enhanced(repository: string, scan: EnhancedScan): void;
     close(): Promise<void>;
 }
+
+/** Media types of an image index: ECR scans none of them. */
+const INDEX_TYPES = ["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"];
+/** Config media types of a container image: anything else is an artifact ECR cannot scan. */
+const IMAGE_CONFIG_TYPES = ["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
+
+const AWS_JSON = { "content-type": "application/x-amz-json-1.1" };
 
 export async function startProxy(target: string): Promise<RecordingProxy> {
     const calls: Call[] = [];
@@ -76,6 +112,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     let holdMs = 0;
     /** Digest -> when its first successful StartImageScan answered (epoch ms). */
     const startedAt = new Map<string, number>();
+    const enhancedRepos = new Map<string, EnhancedScan>();
+    /** Digest -> why ECR cannot scan it ("" when it can), from its manifest. */
+    const unscannable = new Map<string, string>();
 
     const digestOf = (body: Record<string, unknown>): string | undefined => {
         const id = body.imageId as { imageDigest?: unknown } | undefined;
@@ -92,6 +131,121 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
         delete out.imageScanFindings;
         delete out.nextToken;
         return Buffer.from(JSON.stringify(out));
+    };
+
+    /** A request straight to moto, not recorded: the proxy's own look at the registry. */
+    const moto = (operation: string, body: unknown, headers: http.IncomingHttpHeaders): Promise<{ status: number; json: Record<string, unknown> }> =>
+        new Promise((resolve, reject) => {
+            const payload = Buffer.from(JSON.stringify(body));
+            const req = http.request(
+                {
+                    host: upstream.hostname,
+                    port: upstream.port,
+                    method: "POST",
+                    path: "/",
+                    headers: {
+                        // moto reads the region from the signature's scope: keep the caller's.
+                        authorization: headers.authorization ?? "",
+                        "x-amz-date": headers["x-amz-date"] ?? "",
+                        ...AWS_JSON,
+                        "x-amz-target": `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+                        "content-length": String(payload.length),
+                        host: upstream.host,
+                    },
+                },
+                (res) => {
+                    const parts: Buffer[] = [];
+                    res.on("data", (c: Buffer) => parts.push(c));
+                    res.on("end", () => {
+                        try {
+                            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(parts).toString() || "{}") });
+                        } catch (e) {
+                            reject(e);
+                        }
+                    });
+                },
+            );
+            req.on("error", reject);
+            req.end(payload);
+        });
+
+    /** Why ECR would refuse to scan this image, or "" if it would not. */
+    const whyUnscannable = async (body: Record<string, unknown>, headers: http.IncomingHttpHeaders): Promise<string> => {
+        const digest = digestOf(body);
+        if (digest === undefined) {
+            return "";
+        }
+        const known = unscannable.get(digest);
+        if (known !== undefined) {
+            return known;
+        }
+        const { json } = await moto("BatchGetImage", { repositoryName: body.repositoryName, registryId: body.registryId, imageIds: [{ imageDigest: digest }] }, headers);
+        const image = (json.images as { imageManifest?: string; imageManifestMediaType?: string }[] | undefined)?.[0];
+        if (!image?.imageManifest) {
+            return ""; // not found: let moto answer as it does
+        }
+        const manifest = JSON.parse(image.imageManifest) as { mediaType?: string; config?: { mediaType?: string } };
+        const mediaType = image.imageManifestMediaType ?? manifest.mediaType ?? "";
+        const artifact = INDEX_TYPES.includes(mediaType) ? mediaType : manifest.config?.mediaType && !IMAGE_CONFIG_TYPES.includes(manifest.config.mediaType) ? manifest.config.mediaType : undefined;
+        const why = artifact ? `An artifact with media type '${artifact}' cannot be scanned` : "";
+        unscannable.set(digest, why);
+        return why;
+    };
+
+    /** ECR's answer to DescribeImageScanFindings with continuous (enhanced) scanning. */
+    const enhancedFindings = (body: Record<string, unknown>, scan: EnhancedScan) => {
+        const counts: Record<string, number> = {};
+        for (const f of scan.findings) {
+            counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+        }
+        const seconds = scan.scannedAt.getTime() / 1000;
+        return {
+            registryId: body.registryId ?? "123456789012",
+            repositoryName: body.repositoryName,
+            imageId: body.imageId,
+            imageScanStatus: { status: "ACTIVE", description: "Continuous scan is selected for image." },
+            imageScanFindings: {
+                imageScanCompletedAt: seconds,
+                vulnerabilitySourceUpdatedAt: seconds,
+                findingSeverityCounts: counts,
+                enhancedFindings: scan.findings.map((f) => ({
+                    awsAccountId: "123456789012",
+                    severity: f.severity,
+                    status: f.status ?? "ACTIVE",
+                    title: `${f.vulnerabilityId} - ${f.packageName ?? "package"}`,
+                    type: "PACKAGE_VULNERABILITY",
+                    firstObservedAt: seconds,
+                    lastObservedAt: seconds,
+                    packageVulnerabilityDetails: {
+                        vulnerabilityId: f.vulnerabilityId,
+                        source: "NVD",
+                        sourceUrl: `https://nvd.nist.gov/vuln/detail/${f.vulnerabilityId}`,
+                        vulnerablePackages: [{ name: f.packageName ?? "package", version: f.packageVersion ?? "1.0" }],
+                    },
+                })),
+            },
+        };
+    };
+
+    /**
+     * The proxy's own answer where ECR differs from moto, or undefined to forward. Runs
+     * after faults and throttling, as ECR's checks run after its front door's.
+     */
+    const emulate = async (operation: string, body: Record<string, unknown>, headers: http.IncomingHttpHeaders): Promise<{ status: number; json: unknown; kind: "unsupported" | "enhanced" } | undefined> => {
+        const scan = typeof body.repositoryName === "string" ? enhancedRepos.get(body.repositoryName) : undefined;
+        if (scan && operation === "StartImageScan") {
+            return { status: 400, json: { __type: "ValidationException", message: "This feature is disabled" }, kind: "enhanced" };
+        }
+        if (scan && operation === "DescribeImageScanFindings") {
+            return { status: 200, json: enhancedFindings(body, scan), kind: "enhanced" };
+        }
+        if (operation === "StartImageScan") {
+            const why = await whyUnscannable(body, headers);
+            if (why) {
+                return { status: 400, json: { __type: "UnsupportedImageTypeException", message: why }, kind: "unsupported" };
+            }
+        }
+        return undefined;
     };
 
     const server = http.createServer((req, res) => {
@@ -112,15 +266,20 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
             res.on("finish", () => {
                 call.answeredAt = Date.now();
             });
+            const answer = (status: number, json: unknown) => {
+                call.status = status;
+                if (status !== 200) {
+                    call.error = (json as { __type?: string }).__type;
+                }
+                res.writeHead(status, AWS_JSON);
+                res.end(JSON.stringify(json));
+            };
 
             const fault = faults.get(operation)?.shift();
             if (!fault && throttle && targetHeader && (!throttle.operations || throttle.operations.includes(operation))) {
                 throttle.seen++;
                 if (throttle.seen % throttle.every === 0) {
-                    call.status = 400;
-                    call.error = "ThrottlingException";
-                    res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
-                    res.end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+                    answer(400, { __type: "ThrottlingException", message: "Rate exceeded" });
                     return;
                 }
             }
@@ -130,16 +289,14 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
                 return;
             }
             if (fault?.kind === "status") {
-                call.status = fault.status;
-                call.error = fault.code ?? "InternalFailure";
-                res.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1" });
-                res.end(JSON.stringify({ __type: fault.code ?? "InternalFailure", message: fault.message ?? "injected" }));
+                call.injected = "status";
+                answer(fault.status, { __type: fault.code ?? "InternalFailure", message: fault.message ?? "injected" });
                 return;
             }
             if (fault?.kind === "malformed") {
                 call.injected = "malformed";
                 call.status = 200;
-                res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                res.writeHead(200, AWS_JSON);
                 res.end("{ this is not json");
                 return;
             }
@@ -191,10 +348,23 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
                 });
                 up.end(raw);
             };
+            const proceed = () => {
+                emulate(operation, body, req.headers).then(
+                    (own) => {
+                        if (own) {
+                            call.emulated = own.kind;
+                            answer(own.status, own.json);
+                        } else {
+                            forward();
+                        }
+                    },
+                    () => forward(),
+                );
+            };
             if (fault?.kind === "delay") {
-                setTimeout(forward, fault.ms);
+                setTimeout(proceed, fault.ms);
             } else {
-                forward();
+                proceed();
             }
         });
     });
@@ -210,6 +380,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
             throttle = undefined;
             holdMs = 0;
             startedAt.clear();
+            // Enhanced repositories are the registry's configuration, not a mode: kept.
         },
         inject: (operation, ...f) => faults.set(operation, [...(faults.get(operation) ?? []), ...f]),
         throttleEvery: (n, operations) => {
@@ -217,6 +388,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
         },
         holdInProgress: (ms) => {
             holdMs = ms;
+        },
+        enhanced: (repository, scan) => {
+            enhancedRepos.set(repository, scan);
         },
         close: () =>
             new Promise<void>((resolve) => {

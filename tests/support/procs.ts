@@ -7,7 +7,7 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { alive, processTree } from "../tests/support/pulumi";
+import { alive, processTree } from "./pulumi";
 
 function argv(pid: number): string[] {
     try {
