@@ -11,52 +11,34 @@
 // Needs `pulumi` on PATH: `npm test` puts it there (scripts/pulumi-cli.sh).
 
 import { strict as assert } from "assert";
-import * as path from "path";
-import * as fx from "../support/ecr";
-import { Moto, startMoto } from "../support/moto";
-import { callTable, Call, RecordingProxy, startProxy, successfulStarts } from "../support/proxy";
-import { alive, CliResult, killTree, processTree, REPO_ROOT, resourcesOf, RunningCli, Workspace, workspace } from "../support/pulumi";
+import { MANY, SCAN_TYPE, useLab } from "../support/lab";
+import { callTable, Call, RecordingProxy, successfulStarts } from "../support/proxy";
+import { alive, CliResult, killTree, processTree, resourcesOf, RunningCli, Workspace } from "../support/pulumi";
 
-const MANY = path.join(REPO_ROOT, "examples/many");
-const SCAN_TYPE = "pulumi-nodejs:dynamic/imagescan:ImageScan";
 const IMAGES = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("end to end: an interrupted pulumi up", function () {
     this.timeout(300_000);
-    let moto: Moto;
+    const lab = useLab();
     let proxy: RecordingProxy;
     let ws: Workspace;
     /** Every process of every CLI started here, for the final sweep. */
     const started: number[] = [];
 
-    before(async () => {
-        fx.useDummyCredentials();
-        moto = await startMoto();
-        proxy = await startProxy(moto.url);
-        ws = workspace({ AWS_ACCESS_KEY_ID: fx.DUMMY_KEY_ID, AWS_SECRET_ACCESS_KEY: fx.DUMMY_SECRET, AWS_REGION: fx.REGION });
+    before(() => {
+        ({ proxy, ws } = lab());
     });
-    after(async () => {
+    after(() => {
         killTree(started.filter(alive), "SIGKILL");
-        ws?.cleanup();
-        await proxy?.close();
-        await moto?.stop();
     });
 
     /** A stack of examples/many on IMAGES fresh images; returns their digests. */
     async function manyStack(stack: string): Promise<string[]> {
-        const repo = `interrupted-${stack}`;
-        await fx.createRepository(moto.url, repo);
-        const digests: string[] = [];
-        for (let i = 0; i < IMAGES; i++) {
-            digests.push(await fx.pushImage(moto.url, repo, `img-${i}`, `${repo}-${i}`));
-        }
-        await ws.initStack(stack, MANY);
-        await ws.ok(["config", "set", "aws:region", fx.REGION], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "repositoryName", repo], { cwd: MANY, stack });
-        await ws.ok(["config", "set", "count", String(IMAGES)], { cwd: MANY, stack });
+        const repo = await lab().repository(`interrupted-${stack}`);
+        const digests = await lab().pushImages(repo, IMAGES);
+        await lab().stack(stack, MANY, { repositoryName: repo, count: String(IMAGES) });
         return digests;
     }
 
@@ -73,12 +55,13 @@ describe("end to end: an interrupted pulumi up", function () {
     }
 
     /**
-     * Starts `pulumi up` with scans held IN_PROGRESS for holdMs, and resolves once ECR
-     * has accepted a scan of every image. Returns the CLI and its process tree then.
+     * Starts `pulumi up` with scans held IN_PROGRESS until the test releases them
+     * (holdInProgress(0)), and resolves once ECR has accepted a scan of every image.
+     * Returns the CLI and its process tree then.
      */
-    async function upUntilScansRun(stack: string, digests: string[], holdMs: number): Promise<{ cli: RunningCli; tree: number[] }> {
+    async function upUntilScansRun(stack: string, digests: string[]): Promise<{ cli: RunningCli; tree: number[] }> {
         proxy.reset();
-        proxy.holdInProgress(holdMs);
+        proxy.holdInProgress(Number.POSITIVE_INFINITY);
         const cli = ws.start(["up", "--yes", "--skip-preview"], { cwd: MANY, stack });
         await waitFor("every image's scan started", () => digests.every((d) => successfulStarts(proxy.calls).get(d) === 1), cli);
         const tree = processTree(cli.child.pid as number);
@@ -134,8 +117,11 @@ describe("end to end: an interrupted pulumi up", function () {
     it("Ctrl-C once: Pulumi lets the running creates finish and records them; the next up is a no-op", async () => {
         const stack = "ctrl-c";
         const digests = await manyStack(stack);
-        const { cli, tree } = await upUntilScansRun(stack, digests, 20_000);
+        const { cli, tree } = await upUntilScansRun(stack, digests);
         process.kill(-(cli.child.pid as number), "SIGINT");
+        // The scans run on until ^C has landed, however busy the machine: then they finish.
+        await waitFor("Pulumi acknowledged ^C", () => /\^C received; cancelling/.test(cli.output()), cli);
+        proxy.holdInProgress(0);
         const first = await cli.done;
         show("pulumi up, Ctrl-C once", first);
         assert.deepEqual(await survivors(tree), [], "a process of the interrupted CLI outlived it");
@@ -165,11 +151,12 @@ describe("end to end: an interrupted pulumi up", function () {
     it("Ctrl-C twice: pending CREATEs; up warns and adopts the running scans; refresh --clear-pending-creates clears the warning", async () => {
         const stack = "ctrl-c-twice";
         const digests = await manyStack(stack);
-        const { cli, tree } = await upUntilScansRun(stack, digests, 30_000);
+        const { cli, tree } = await upUntilScansRun(stack, digests);
         process.kill(-(cli.child.pid as number), "SIGINT");
-        await waitFor("Pulumi acknowledged the first ^C", () => /\^C received; cancelling/.test(cli.output()), cli, 10_000);
+        await waitFor("Pulumi acknowledged the first ^C", () => /\^C received; cancelling/.test(cli.output()), cli);
         process.kill(-(cli.child.pid as number), "SIGINT");
         const first = await cli.done;
+        proxy.holdInProgress(0);
         show("pulumi up, Ctrl-C twice", first);
         const left = await survivors(tree);
         if (left.length > 0) {
@@ -216,9 +203,10 @@ describe("end to end: an interrupted pulumi up", function () {
     it("SIGKILL of the CLI and its plugins: the stack stays locked; cancel, refresh --clear-pending-creates, up converge", async () => {
         const stack = "killed";
         const digests = await manyStack(stack);
-        const { cli, tree } = await upUntilScansRun(stack, digests, 30_000);
+        const { cli, tree } = await upUntilScansRun(stack, digests);
         killTree(tree, "SIGKILL");
         const first = await cli.done;
+        proxy.holdInProgress(0);
         assert.equal(first.signal, "SIGKILL");
         assert.deepEqual(await survivors(tree), []);
 
