@@ -24,8 +24,11 @@ const scan = new ImageScan("image-scan", {
 
 export const imageDigest = scan.imageDigest;
 export const scanStatus = scan.scanStatus;
+export const scanType = scan.scanType;
 export const findingSeverityCounts = scan.findingSeverityCounts;
 export const findingsTotal = scan.findingsTotal;
 export const topFindings = scan.topFindings;
 export const scanCompletedAt = scan.scanCompletedAt;
 export const nextScanAllowedAt = scan.nextScanAllowedAt;
+export const adoptedExistingScan = scan.adoptedExistingScan;
+export const ignoredFindings = scan.ignoredFindings;

@@ -3,7 +3,7 @@
 import * as awsConfig from "@pulumi/aws/config";
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
-import { FindingSummary, Severity } from "./types";
+import { FindingSummary, IgnoredFinding, Severity } from "./types";
 
 /** One accepted finding: it does not count for the gate until `until` passes. */
 export interface IgnoreFindingArgs {
@@ -72,6 +72,8 @@ export class ImageScan extends pulumi.dynamic.Resource {
     public readonly findingsTotal!: pulumi.Output<number>;
     public readonly topFindings!: pulumi.Output<FindingSummary[]>;
     public readonly adoptedExistingScan!: pulumi.Output<boolean>;
+    /** Every finding at or above failOnSeverity that an ignoreFindings entry left out. */
+    public readonly ignoredFindings!: pulumi.Output<IgnoredFinding[]>;
 
     constructor(name: string, args: ImageScanArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
@@ -94,6 +96,7 @@ export class ImageScan extends pulumi.dynamic.Resource {
             findingsTotal: undefined,
             topFindings: undefined,
             adoptedExistingScan: undefined,
+            ignoredFindings: undefined,
         };
         // One object for all resources: the engine serializes it once per program run and
         // reuses the text (it caches by object).

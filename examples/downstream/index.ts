@@ -4,8 +4,16 @@
 //   pulumi config set scanStack organization/imagescan-example/dev
 //   pulumi config set maxSeverity HIGH     # optional: findings at or above this block
 //   pulumi up
+//
+// A finding the scan stack accepted (its ignoreFindings, listed in ignoredFindings) does
+// not block here either: the two stacks agree on what is accepted risk.
 
 import * as pulumi from "@pulumi/pulumi";
+
+interface IgnoredFinding {
+    name: string;
+    severity: string;
+}
 
 const config = new pulumi.Config();
 const scanStack = new pulumi.StackReference(config.require("scanStack"));
@@ -16,9 +24,15 @@ const blockingSeverities = order.slice(0, order.indexOf(maxSeverity) + 1);
 const imageDigest = scanStack.requireOutput("imageDigest") as pulumi.Output<string>;
 const scanStatus = scanStack.requireOutput("scanStatus") as pulumi.Output<string>;
 const counts = scanStack.requireOutput("findingSeverityCounts") as pulumi.Output<Record<string, number>>;
+// Stacks written before ignoredFindings existed have none: nothing was accepted then.
+const ignored = scanStack.getOutput("ignoredFindings").apply((v) => (v ?? []) as IgnoredFinding[]);
 
 export const scannedDigest = imageDigest;
-export const blockingFindings = counts.apply((c) => blockingSeverities.reduce((n, s) => n + (c[s] ?? 0), 0));
+export const blockingFindings = pulumi.all([counts, ignored]).apply(([c, accepted]) =>
+    blockingSeverities.reduce((n, s) => n + Math.max(0, (c[s] ?? 0) - accepted.filter((f) => f.severity === s).length), 0),
+);
+export const acceptedFindings = ignored.apply((accepted) => accepted.filter((f) => blockingSeverities.includes(f.severity)).map((f) => f.name));
+// COMPLETE for basic scanning; ACTIVE is enhanced (Inspector) scanning's "scanned, and watched".
 export const deployable = pulumi
     .all([scanStatus, blockingFindings])
-    .apply(([status, blocking]) => status === "COMPLETE" && blocking === 0);
+    .apply(([status, blocking]) => (status === "COMPLETE" || status === "ACTIVE") && blocking === 0);
