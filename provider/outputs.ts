@@ -5,6 +5,7 @@ import { severityRank } from "./gate";
 import { ImageRef } from "./image";
 import { nextScanAllowedAt } from "./quota";
 import { dropUndefined, FindingSummary, IgnoredFinding, ImageScanInputs, ImageScanOutputs, ScanResult } from "./types";
+import { pinnedImageUri } from "./uri";
 
 /** A scan's result plus where it came from. */
 export interface Collected {
@@ -37,11 +38,14 @@ export function recordedResult(olds: ImageScanOutputs): ScanResult {
 
 export function outputs(inputs: Omit<ImageScanInputs, "region">, image: ImageRef, c: Collected, ignored: IgnoredFinding[]): ImageScanOutputs {
     const counts = c.result.findingSeverityCounts;
+    const registryId = image.registryId ?? "";
+    const imageDigest = image.imageDigest as string;
     return dropUndefined({
+        imageUri: pinnedImageUri(registryId, image.region, inputs.repositoryName, imageDigest),
         repositoryName: inputs.repositoryName,
-        registryId: image.registryId ?? "",
+        registryId,
         region: image.region,
-        imageDigest: image.imageDigest as string,
+        imageDigest,
         imageTag: inputs.imageTag,
         endpoint: inputs.endpoint,
         profile: inputs.profile,

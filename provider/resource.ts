@@ -14,8 +14,15 @@ export interface IgnoreFindingArgs {
 }
 
 export interface ImageScanArgs {
-    /** The ECR repository, e.g. "web" or "team/web". */
-    repositoryName: pulumi.Input<string>;
+    /**
+     * The image as a URI: `<account>.dkr.ecr.<region>.amazonaws.com/<repository>` then
+     * `:<tag>`, `@<digest>` or `:<tag>@<digest>`, as awsx.ecr.Image.imageUri,
+     * docker-build.Image.ref and `docker push` give it. Stands for registryId, region,
+     * repositoryName, imageTag and imageDigest.
+     */
+    imageUri?: pulumi.Input<string>;
+    /** The ECR repository, e.g. "web" or "team/web". Required unless imageUri is given. */
+    repositoryName?: pulumi.Input<string>;
     /** `sha256:…`. Picks the image; with imageTag also set, the tag is only recorded. */
     imageDigest?: pulumi.Input<string>;
     /** Resolved to a digest at create; a moved tag replaces the resource. */
@@ -56,6 +63,8 @@ function configuredEcrEndpoint(): string | undefined {
  * quota of one scan per image per 24 hours, and exposes status and findings.
  */
 export class ImageScan extends pulumi.dynamic.Resource {
+    /** The image that was scanned, pinned by digest: what a deployment should pull. */
+    public readonly imageUri!: pulumi.Output<string>;
     public readonly repositoryName!: pulumi.Output<string>;
     public readonly registryId!: pulumi.Output<string>;
     public readonly region!: pulumi.Output<string>;
@@ -78,10 +87,13 @@ export class ImageScan extends pulumi.dynamic.Resource {
     constructor(name: string, args: ImageScanArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
             ...args,
-            region: args.region ?? awsConfig.region,
+            // imageUri names its region; aws:region must not contradict it.
+            region: args.region ?? (args.imageUri === undefined ? awsConfig.region : undefined),
             profile: args.profile ?? awsConfig.profile,
             endpoint: args.endpoint ?? configuredEcrEndpoint(),
             // Outputs: declared so the engine fills them in.
+            imageUri: args.imageUri,
+            repositoryName: args.repositoryName,
             registryId: args.registryId,
             imageDigest: args.imageDigest,
             imageTag: args.imageTag,

@@ -14,8 +14,10 @@ export interface IgnoreEntry {
     reason?: string;
 }
 
-/** Inputs after check: validated, defaults filled. */
+/** Inputs after check: validated, defaults filled, imageUri taken apart. */
 export interface ImageScanInputs {
+    /** As given; repositoryName, registryId, region, imageTag and imageDigest hold its parts. */
+    imageUri?: string;
     repositoryName: string;
     imageDigest?: string;
     imageTag?: string;
@@ -65,6 +67,8 @@ export interface ScanResult {
 }
 
 export interface ImageScanOutputs {
+    /** The scanned image pinned by digest: `<registry>.dkr.ecr.<region>.amazonaws.com/<repo>@<digest>`. */
+    imageUri: string;
     repositoryName: string;
     registryId: string;
     region: string;

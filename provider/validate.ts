@@ -3,6 +3,7 @@
 
 import { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
 import { dropUndefined, IgnoreEntry, ImageScanInputs, SEVERITIES, Severity } from "./types";
+import { ImageUriParts, parseImageUri } from "./uri";
 
 /** The engine sends this sentinel for values not known yet (preview of computed inputs). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -29,8 +30,9 @@ export function containsUnknown(value: unknown, depth = 0): boolean {
 
 const USERINFO = "it must not hold user:password (shown here as ***); give credentials through the AWS SDK chain or profile.";
 
-// An array, not a Set: the closure serializer writes a Set into state as {}.
+/** Every input ImageScan takes. */
 export const INPUTS = [
+    "imageUri",
     "repositoryName",
     "imageDigest",
     "imageTag",
@@ -44,6 +46,9 @@ export const INPUTS = [
     "failOnSeverity",
     "ignoreFindings",
 ];
+
+/** What imageUri stands for. */
+const URI_FIELDS = ["registryId", "region", "repositoryName", "imageTag", "imageDigest"] as const;
 
 /** Validates raw inputs (whatever the program sent) into ImageScanInputs. */
 export function validateInputs(news: Record<string, unknown>): CheckResult<ImageScanInputs> {
@@ -105,8 +110,8 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
               ? undefined
               : "use lowercase letters, digits and . _ - separators, with / between path parts, e.g. \"team/web\".",
     );
-    if (news.repositoryName == null) {
-        failures.push({ property: "repositoryName", reason: "repositoryName is required: the name of the ECR repository, e.g. \"web\"." });
+    if (news.repositoryName == null && news.imageUri == null) {
+        failures.push({ property: "repositoryName", reason: "repositoryName is required (or imageUri): the name of the ECR repository, e.g. \"web\"." });
     }
     const imageDigest = str("imageDigest", (v) => (/^sha256:[0-9a-f]{64}$/.test(v) ? undefined : "it must be \"sha256:\" followed by 64 lowercase hex characters."));
     const imageTag = str("imageTag", (v) =>
@@ -116,8 +121,8 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
               ? "a tag has no whitespace, \":\" or \"@\"; give the tag alone, e.g. \"1.4.2\", and a digest in imageDigest."
               : undefined,
     );
-    if (news.imageDigest == null && news.imageTag == null) {
-        failures.push({ property: "imageDigest", reason: "give imageDigest or imageTag (or both): neither is set." });
+    if (news.imageDigest == null && news.imageTag == null && news.imageUri == null) {
+        failures.push({ property: "imageDigest", reason: "give imageUri, imageDigest or imageTag: none is set." });
     }
     const registryId = str("registryId", (v) =>
         /^\d{12}$/.test(v) ? undefined : "it must be a 12-digit AWS account ID, e.g. \"123456789012\", or unset for your own registry.",
@@ -205,15 +210,43 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
         ignoreFindings.push(dropUndefined({ name, until: until ?? undefined, reason: reason ?? undefined }) as IgnoreEntry);
     });
 
+    // imageUri stands for registryId, region, repositoryName, and a tag and/or digest.
+    // A field also given must agree with it; one it leaves out stays as given.
+    const uri = str("imageUri", (v) => {
+        const parsed = parseImageUri(v);
+        return "problem" in parsed ? parsed.problem : undefined;
+    });
+    const fromUri: Partial<Record<(typeof URI_FIELDS)[number], string>> = {};
+    if (uri === UNKNOWN) {
+        // Known at apply: so is everything it stands for that is not given on its own.
+        for (const field of URI_FIELDS) {
+            fromUri[field] = UNKNOWN;
+        }
+    } else if (uri !== undefined) {
+        const parts = parseImageUri(uri) as ImageUriParts;
+        for (const field of URI_FIELDS) {
+            const given = news[field];
+            const implied = parts[field];
+            if (given != null && given !== UNKNOWN && implied !== undefined && given !== implied) {
+                failures.push({
+                    property: field,
+                    reason: `${field} ${show(given)} disagrees with imageUri ${show(uri)}, which gives ${show(implied)}: set one of them, or make them agree.`,
+                });
+            }
+            fromUri[field] = implied;
+        }
+    }
+
     if (failures.length > 0) {
         return { failures };
     }
     const inputs = {
-        repositoryName,
-        imageDigest,
-        imageTag,
-        registryId,
-        region,
+        imageUri: uri,
+        repositoryName: repositoryName ?? fromUri.repositoryName,
+        imageDigest: imageDigest ?? fromUri.imageDigest,
+        imageTag: imageTag ?? fromUri.imageTag,
+        registryId: registryId ?? fromUri.registryId,
+        region: region ?? fromUri.region,
         endpoint,
         profile,
         waitForCompletion,

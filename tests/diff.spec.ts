@@ -31,6 +31,7 @@ function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         topFindings: [],
         adoptedExistingScan: false,
         ignoredFindings: [],
+        imageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${D1}`,
         ...over,
     };
 }

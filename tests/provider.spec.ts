@@ -37,6 +37,7 @@ function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         topFindings: [],
         adoptedExistingScan: false,
         ignoredFindings: [],
+        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
         ...over,
     };
 }
@@ -273,7 +274,7 @@ describe("provider (stubbed ECR)", () => {
     });
 
     it("a due rescan starts a new scan, which ECR accepts: new start, not adopted", async () => {
-        const { provider, clock, stub } = setup({
+        const { provider, stub } = setup({
             describeImages: [imageFound()],
             startImageScan: [{}],
             describeImageScanFindings: [complete],

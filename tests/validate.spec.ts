@@ -175,6 +175,64 @@ const INVALID: Invalid[] = [
     { name: "misspelled property", news: inputs({ failOnSeverty: "HIGH" }), property: "failOnSeverty", inReason: ['"failOnSeverty"'] },
 ];
 
+const HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+
+describe("validateInputs: imageUri", () => {
+    const cases: [string, string, Record<string, string>][] = [
+        ["awsx.ecr.Image.imageUri (pinned by digest)", `${HOST}/web@${DIGEST}`, { registryId: "123456789012", region: "eu-west-1", repositoryName: "web", imageDigest: DIGEST }],
+        ["docker-build.Image.ref (tag and digest)", `${HOST}/team/web:1.4.2@${DIGEST}`, { registryId: "123456789012", region: "eu-west-1", repositoryName: "team/web", imageTag: "1.4.2", imageDigest: DIGEST }],
+        ["what docker push printed (a tag)", `${HOST}/web:latest`, { registryId: "123456789012", region: "eu-west-1", repositoryName: "web", imageTag: "latest" }],
+        ["a China region", `210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn/web:v1`, { registryId: "210987654321", region: "cn-north-1", repositoryName: "web", imageTag: "v1" }],
+    ];
+    for (const [what, imageUri, parts] of cases) {
+        it(`${what} fills the inputs it stands for`, () => {
+            const got = expectValid({ imageUri }) as unknown as Record<string, unknown>;
+            assert.equal(got.imageUri, imageUri);
+            for (const [k, v] of Object.entries(parts)) {
+                assert.equal(got[k], v, k);
+            }
+        });
+    }
+    it("a field also given that agrees is fine; one that does not is a failure naming both", () => {
+        expectValid({ imageUri: `${HOST}/web:v1`, repositoryName: "web", region: "eu-west-1", registryId: "123456789012" });
+        const r = validateInputs({ imageUri: `${HOST}/web:v1`, repositoryName: "api", region: "us-east-1" });
+        assert.deepEqual(r.failures?.map((f) => f.property).sort(), ["region", "repositoryName"]);
+        const reason = r.failures?.find((f) => f.property === "repositoryName")?.reason ?? "";
+        assert.match(reason, /repositoryName "api" disagrees with imageUri "123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/web:v1", which gives "web"/);
+    });
+    it("a digest given beside a tag-only imageUri is kept: the digest picks the image", () => {
+        const got = expectValid({ imageUri: `${HOST}/web:v1`, imageDigest: DIGEST });
+        assert.equal(got.imageDigest, DIGEST);
+        assert.equal(got.imageTag, "v1");
+    });
+    const bad: [string, unknown, RegExp][] = [
+        ["not ECR's host", "docker.io/library/nginx:1.27", /ECR registry host/],
+        ["no tag or digest", `${HOST}/web`, /names no image/],
+        ["a short digest", `${HOST}/web@sha256:abc`, /64 lowercase hex/],
+        ["an upper-case repository", `${HOST}/Web:v1`, /repository \(lowercase/],
+        ["a number", 42, /must be a string/],
+    ];
+    for (const [what, imageUri, why] of bad) {
+        it(`${what} is a failure on imageUri`, () => {
+            const r = validateInputs({ imageUri });
+            assert.equal(r.failures?.length, 1, JSON.stringify(r.failures));
+            assert.equal(r.failures?.[0].property, "imageUri");
+            assert.match(r.failures?.[0].reason ?? "", why);
+        });
+    }
+    it("unknown in a preview: what it stands for is unknown too, unless given on its own", () => {
+        const got = expectValid({ imageUri: UNKNOWN, repositoryName: "web" }) as unknown as Record<string, unknown>;
+        assert.equal(got.repositoryName, "web");
+        for (const k of ["registryId", "region", "imageTag", "imageDigest"]) {
+            assert.equal(got[k], UNKNOWN, k);
+        }
+    });
+    it("without imageUri, repositoryName and a tag or digest are still required", () => {
+        assert.deepEqual(validateInputs({ imageTag: "v1" }).failures?.map((f) => f.property), ["repositoryName"]);
+        assert.match(validateInputs({ repositoryName: "web" }).failures?.[0].reason ?? "", /imageUri, imageDigest or imageTag/);
+    });
+});
+
 describe("validateInputs", () => {
     describe("rejects invalid values, naming the property and the value", () => {
         for (const c of INVALID) {

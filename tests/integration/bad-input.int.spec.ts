@@ -61,7 +61,21 @@ function row(property: string, value: unknown, what: string, extra: Partial<Row>
     };
 }
 
+const URI_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
 const ROWS: Row[] = [
+    // imageUri: an ECR host, a repository, then :tag, @digest or :tag@digest.
+    ...wrongTypes("imageUri"),
+    row("imageUri", "docker.io/library/web:v1", "not an ECR registry host", { inReason: [shown("docker.io/library/web:v1"), /ECR registry host/] }),
+    row("imageUri", `${URI_HOST}/bad-input-web`, "names no tag or digest", { inReason: [/names no image/] }),
+    row("imageUri", `${URI_HOST}/bad-input-web@sha256:1234`, "a digest that is too short", { inReason: [/64 lowercase hex/] }),
+    {
+        what: "imageUri names another repository than repositoryName",
+        set: { imageUri: `${URI_HOST}/other:v1` },
+        property: "repositoryName",
+        inReason: ['"bad-input-web"', /disagrees with imageUri/, '"other"'],
+    },
+
     // repositoryName: 2–256 chars, ECR pattern.
     ...wrongTypes("repositoryName"),
     row("repositoryName", "", "empty"),
