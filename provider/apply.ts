@@ -6,7 +6,7 @@ import { Ecr } from "./ecr";
 import { EcrRequestError, GateFailedError } from "./errors";
 import { evaluateGate } from "./gate";
 import { ImageRef } from "./image";
-import { Collected, outputs } from "./outputs";
+import { Collected, outputs, recordedResult } from "./outputs";
 import { rescanDue } from "./quota";
 import { Operation, reread, rescan, scanOrAdopt } from "./scan";
 import { ImageScanInputs, ImageScanOutputs } from "./types";
@@ -54,7 +54,7 @@ export async function apply(ctx: Context, inputs: ImageScanInputs, olds?: ImageS
         } else if (rescanDue(olds.scanStartedAt, inputs.rescanAfterHours, ctx.now())) {
             collected = await rescan(op, olds);
         } else {
-            collected = await reread(op, olds);
+            collected = await reread(op, olds, recordedResult(olds));
         }
 
         const verdict = evaluateGate(image, collected.result, inputs.failOnSeverity, inputs.ignoreFindings, ctx.now());

@@ -2,7 +2,6 @@
 // does the one AWS call a plan may need (resolving a tag) and passes the answer in.
 
 import { expiredIgnores, severityRank } from "./gate";
-import { isTerminalStatus } from "./poll";
 import { rescanDue } from "./quota";
 import { ImageScanInputs, ImageScanOutputs } from "./types";
 import { containsUnknown } from "./validate";
@@ -105,7 +104,9 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
     if (ctx.providerOutdated) {
         reasons.push("state holds a by-value copy of an older ImageScan provider: rewrite it (no scan)");
     }
-    if (olds.scanStatus !== undefined && !isTerminalStatus(olds.scanStatus)) {
+    // Only these: a status ECR adds later, stored without waiting, would otherwise plan
+    // an update on every run.
+    if (olds.scanStatus === "IN_PROGRESS" || olds.scanStatus === "PENDING") {
         reasons.push(`scan was ${olds.scanStatus}: collect the result`);
     }
     if (news.failOnSeverity !== undefined && !unknown("failOnSeverity") && !unknown("ignoreFindings")) {

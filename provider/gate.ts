@@ -2,7 +2,7 @@
 // Pure: the caller supplies now, and prints the warnings.
 
 import { fullLabel, ImageRef } from "./image";
-import { dropUndefined, IgnoredFinding, IgnoreEntry, ScanResult, SEVERITIES, Severity } from "./types";
+import { dropUndefined, FindingSummary, IgnoredFinding, IgnoreEntry, ScanResult, SEVERITIES, Severity } from "./types";
 
 const MAX_NAMES_IN_MESSAGE = 10;
 
@@ -25,6 +25,32 @@ export function expiredIgnores(ignores: IgnoreEntry[], now: Date): IgnoreEntry[]
     return ignores.filter(
         (e) => e.until !== undefined && Date.parse(e.until) + (/^\d{4}-\d{2}-\d{2}$/.test(e.until) ? 24 * 3600_000 : 0) <= now.getTime(),
     );
+}
+
+/** The severities at or above a threshold, most severe first. */
+function atOrAbove(threshold: Severity): Severity[] {
+    return SEVERITIES.slice(0, SEVERITIES.indexOf(threshold) + 1);
+}
+
+/**
+ * The findings at or above `failOnSeverity` that `entries` name, with the entry's until
+ * and reason: most severe first, then by name, each once. Empty without a threshold.
+ */
+export function leftOut(findings: FindingSummary[], failOnSeverity: Severity | undefined, entries: IgnoreEntry[]): IgnoredFinding[] {
+    if (failOnSeverity === undefined) {
+        return [];
+    }
+    const out: IgnoredFinding[] = [];
+    for (const severity of atOrAbove(failOnSeverity)) {
+        const names = [...new Set(findings.filter((f) => f.severity === severity).map((f) => f.name))].sort();
+        for (const name of names) {
+            const entry = entries.find((e) => e.name === name);
+            if (entry) {
+                out.push(dropUndefined({ name, severity, until: entry.until, reason: entry.reason }));
+            }
+        }
+    }
+    return out;
 }
 
 export interface GateVerdict {
@@ -77,18 +103,10 @@ export function evaluateGate(
     }
 
     const { blockingCounts, blockingNames } = verdict;
-    // The severities at or above the threshold, most severe first.
-    for (const severity of SEVERITIES.slice(0, SEVERITIES.indexOf(failOnSeverity) + 1)) {
+    verdict.ignored = leftOut(result.findings, failOnSeverity, active);
+    for (const severity of atOrAbove(failOnSeverity)) {
         const listed = result.findings.filter((f) => f.severity === severity);
-        const kept: typeof listed = [];
-        for (const f of listed) {
-            const entry = active.find((e) => e.name === f.name);
-            if (entry) {
-                verdict.ignored.push(dropUndefined({ name: f.name, severity, until: entry.until, reason: entry.reason }));
-            } else {
-                kept.push(f);
-            }
-        }
+        const kept = listed.filter((f) => !active.some((e) => e.name === f.name));
         // Basic scanning: ECR's counts cover findings a listing might not return, so trust
         // the larger, less the listed ones that are ignored. Enhanced: the listing is
         // complete and holds only ACTIVE findings, while ECR's counts may include those
@@ -101,10 +119,6 @@ export function evaluateGate(
             blockingNames.push(...kept.map((f) => f.name).sort());
         }
     }
-    // Severities come in order already; names within one, once each.
-    verdict.ignored = verdict.ignored
-        .filter((f, i, all) => all.findIndex((g) => g.name === f.name && g.severity === f.severity) === i)
-        .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (verdict.blockingTotal > 0) {
         const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
         // ECR's counts may exceed what it listed: "more" covers both.

@@ -23,8 +23,14 @@ export function topFindings(findings: FindingSummary[]): FindingSummary[] {
         .slice(0, TOP_FINDINGS);
 }
 
-/** The result as the outputs recorded it: for an image ECR no longer has a scan record of. */
+/**
+ * The result as the outputs recorded it, for an image ECR no longer has a scan record
+ * of: the top findings, and every finding the gate left out by name, so that the gate
+ * can judge the same findings again.
+ */
 export function recordedResult(olds: ImageScanOutputs): ScanResult {
+    const top = olds.topFindings;
+    const ignored = (olds.ignoredFindings ?? []).filter((f) => !top.some((t) => t.name === f.name && t.severity === f.severity));
     return dropUndefined({
         scanStatus: olds.scanStatus,
         scanStatusDescription: olds.scanStatusDescription,
@@ -32,7 +38,7 @@ export function recordedResult(olds: ImageScanOutputs): ScanResult {
         scanCompletedAt: olds.scanCompletedAt,
         vulnerabilitySourceUpdatedAt: olds.vulnerabilitySourceUpdatedAt,
         findingSeverityCounts: olds.findingSeverityCounts,
-        findings: olds.topFindings,
+        findings: [...top, ...ignored.map(({ name, severity }) => ({ name, severity }))],
     });
 }
 

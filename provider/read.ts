@@ -5,8 +5,10 @@ import * as dynamic from "@pulumi/pulumi/dynamic";
 import { imageRef } from "./apply";
 import { Context } from "./context";
 import { Ecr } from "./ecr";
-import { evaluateGate } from "./gate";
+import { leftOut } from "./gate";
 import { outputs } from "./outputs";
+import { DIFF_RETRY_SECONDS } from "./plan";
+import { continued } from "./scan";
 import { ImageScanOutputs } from "./types";
 
 export async function read(ctx: Context, id: string, props?: ImageScanOutputs): Promise<dynamic.ReadResult<ImageScanOutputs>> {
@@ -15,14 +17,18 @@ export async function read(ctx: Context, id: string, props?: ImageScanOutputs): 
     }
     const image = imageRef(props);
     const ecr = new Ecr(ctx.transport(props), image, props.profile);
-    if (!(await ecr.findImage())) {
+    // Like a preview, a refresh rides out ECR's blips for a fixed minute at most.
+    const deadline = ctx.now().getTime() + DIFF_RETRY_SECONDS * 1000;
+    if (!(await ctx.persist(deadline, () => ecr.findImage()))) {
         return {};
     }
-    const result = await ecr.readScan(props.imageDigest);
+    const result = await ctx.persist(deadline, () => ecr.readScan(props.imageDigest));
     if (!result) {
         return { id, props };
     }
-    // The gate does not fail a refresh; it only says again which findings it left out.
-    const ignored = evaluateGate(image, result, props.failOnSeverity, props.ignoreFindings ?? [], ctx.now()).ignored;
-    return { id, props: outputs(props, image, { result, scanStartedAt: props.scanStartedAt, adopted: props.adoptedExistingScan }, ignored) };
+    // A refresh does not judge: it keeps, for the findings there now, every one an ignore
+    // entry names, expired or not. An expired one then still makes diff plan the update
+    // in which the gate sees it again.
+    const ignored = leftOut(result.findings, props.failOnSeverity, props.ignoreFindings ?? []);
+    return { id, props: outputs(props, image, continued(props, result), ignored) };
 }

@@ -5,10 +5,10 @@ import { Context } from "./context";
 import { Ecr, noScan } from "./ecr";
 import { EcrRequestError, ScanTimeoutError } from "./errors";
 import { ImageRef, shortLabel } from "./image";
-import { Collected, recordedResult } from "./outputs";
+import { Collected } from "./outputs";
 import { isTerminalStatus, pollUntilTerminal } from "./poll";
-import { estimateAdoptedStart, existingScanBlocks } from "./quota";
-import { ImageScanOutputs, ScanResult } from "./types";
+import { estimateAdoptedStart, existingScanBlocks, QUOTA_WINDOW_MS } from "./quota";
+import { ScanResult, ScanType } from "./types";
 
 /** Right after StartImageScan, ECR may not know the scan yet for a short while. */
 export const SCAN_NOT_FOUND_GRACE_MS = 60_000;
@@ -51,23 +51,25 @@ export async function scanOrAdopt(op: Operation, checkFirst: boolean): Promise<C
         // Only the status and times matter here: one page, not the whole listing.
         const existing = await persist(op, () => op.ecr.readScan(digest, { firstPageOnly: true }));
         if (existing?.scanType === "ENHANCED") {
-            return enhanced(op, existing);
+            return take(op, existing, { enhanced: true });
         }
         if (existing?.scanStatus === "IMAGE_ARCHIVED") {
             // ECR scans no archived image: a StartImageScan would only be refused.
             return { result: existing, scanStartedAt: ctx.now().toISOString(), adopted: false };
         }
         if (existing && existingScanBlocks(existing.scanCompletedAt, !isTerminalStatus(existing.scanStatus), ctx.now())) {
-            return adopt(op, existing);
+            return take(op, existing);
         }
     }
 
     const outcome = await persist(op, () => op.ecr.startScan(digest));
     switch (outcome.kind) {
         case "quota":
-            return adopt(op, await persist(op, () => op.ecr.readScan(digest)));
+            // A scan holds the window, so it started within 24 h: an older result on
+            // show is not it, and is waited past.
+            return take(op, await persist(op, () => op.ecr.readScan(digest)), { notBefore: ctx.now().getTime() - QUOTA_WINDOW_MS });
         case "enhanced":
-            return enhanced(op, undefined);
+            return take(op, undefined, { enhanced: true });
         case "unsupported":
             return { result: noScan("UNSUPPORTED_IMAGE", outcome.description), scanStartedAt: ctx.now().toISOString(), adopted: false };
         case "archived":
@@ -77,7 +79,7 @@ export async function scanOrAdopt(op: Operation, checkFirst: boolean): Promise<C
             // scan began no later than this, so nextScanAllowedAt never comes too early.
             const startedAt = ctx.now();
             const result =
-                (await collect(op, { since: startedAt.getTime(), lastKnownStatus: outcome.status, startedAt: startedAt.getTime() })) ??
+                (await collect(op, { since: startedAt.getTime(), lastKnownStatus: outcome.status, notBefore: startedAt.getTime() })) ??
                 noScan(outcome.status, outcome.description);
             return { result, scanStartedAt: startedAt.toISOString(), adopted: false };
         }
@@ -88,68 +90,93 @@ export async function scanOrAdopt(op: Operation, checkFirst: boolean): Promise<C
  * A rescan that rescanAfterHours made due. Enhanced scanning is continuous, and ECR
  * would refuse the StartImageScan: re-read its findings instead.
  */
-export async function rescan(op: Operation, olds: ImageScanOutputs): Promise<Collected> {
-    if (olds.scanType === "ENHANCED") {
+export async function rescan(op: Operation, previous: ScanRecord): Promise<Collected> {
+    if (previous.scanType === "ENHANCED") {
         const current = await persist(op, () => op.ecr.readScan(digestOf(op)));
         if (current?.scanType === "ENHANCED") {
-            return enhanced(op, current);
+            return take(op, current, { enhanced: true });
         }
     }
     return scanOrAdopt(op, false);
 }
 
-/** The results of a scan that already counts against the window. */
-async function adopt(op: Operation, existing: (ScanResult & { complete: boolean }) | undefined): Promise<Collected> {
+/**
+ * The results of a scan ImageScan did not start: `existing` if it is terminal (and not
+ * older than `notBefore`), else waited for.
+ * - Basic scanning: the scan counts against the 24 h window and is adopted. Its start is
+ *   unknown: its completion, or now if it still runs. Both err late.
+ * - Enhanced (Inspector) scanning is continuous and has no window: nothing is adopted,
+ *   and the start is the time the findings were read, so a due rescan moves it on.
+ */
+async function take(op: Operation, existing: (ScanResult & { complete: boolean }) | undefined, opts: { enhanced?: boolean; notBefore?: number } = {}): Promise<Collected> {
     const { ctx } = op;
     let result: ScanResult | undefined;
-    if (existing && isTerminalStatus(existing.scanStatus)) {
+    if (existing && isTerminalStatus(existing.scanStatus) && !stale(existing, opts.notBefore)) {
         result = existing.complete ? existing : await persist(op, () => op.ecr.readScan(digestOf(op)));
     }
-    result ??= (await collect(op, { since: ctx.now().getTime(), lastKnownStatus: existing?.scanStatus ?? "PENDING" })) ?? noScan("PENDING");
-    // Its start is unknown: its completion, or now if it still runs. Both err late.
+    result ??=
+        (await collect(op, { since: ctx.now().getTime(), lastKnownStatus: existing?.scanStatus ?? "PENDING", notBefore: opts.notBefore })) ?? noScan("PENDING");
+    if (opts.enhanced || result.scanType === "ENHANCED") {
+        return { result: { ...result, scanType: "ENHANCED" }, scanStartedAt: ctx.now().toISOString(), adopted: false };
+    }
     return { result, scanStartedAt: estimateAdoptedStart(result.scanCompletedAt, ctx.now()), adopted: true };
 }
 
+/** What state recorded of an image's last scan: its outputs, or an entry of `images`. */
+export interface ScanRecord {
+    scanStatus: string;
+    scanType?: ScanType;
+    scanStartedAt: string;
+    scanCompletedAt?: string;
+    adoptedExistingScan: boolean;
+}
+
 /**
- * Enhanced (Inspector) scanning is continuous and ECR refuses manual scans: its status
- * and findings are the result. No quota window applies, so the start is the time the
- * findings were read; a rescan that is due re-reads them and moves it on.
+ * The record after reading `result` again. A basic scan that completed after the
+ * recorded one is someone else's (another stack, a scan on push): its results come with
+ * its start, adopted and estimated late, never with the older start.
  */
-async function enhanced(op: Operation, existing: (ScanResult & { complete: boolean }) | undefined): Promise<Collected> {
-    const { ctx } = op;
-    let result: ScanResult | undefined;
-    if (existing && isTerminalStatus(existing.scanStatus)) {
-        result = existing.complete ? existing : await persist(op, () => op.ecr.readScan(digestOf(op)));
+export function continued(previous: ScanRecord, result: ScanResult): Collected {
+    const newer =
+        result.scanType !== "ENHANCED" &&
+        previous.scanCompletedAt !== undefined &&
+        result.scanCompletedAt !== undefined &&
+        Date.parse(result.scanCompletedAt) > Date.parse(previous.scanCompletedAt);
+    if (newer && Date.parse(result.scanCompletedAt as string) > Date.parse(previous.scanStartedAt)) {
+        return { result, scanStartedAt: result.scanCompletedAt as string, adopted: true };
     }
-    result ??= (await collect(op, { since: ctx.now().getTime(), lastKnownStatus: existing?.scanStatus ?? "PENDING" })) ?? noScan("PENDING");
-    return { result: { ...result, scanType: "ENHANCED" }, scanStartedAt: ctx.now().toISOString(), adopted: false };
+    return { result, scanStartedAt: previous.scanStartedAt, adopted: previous.adoptedExistingScan };
 }
 
 /**
  * Re-reads the scan an update already has, without starting one; waits if it was still
  * running. An image ECR keeps no scan record for (UNSUPPORTED_IMAGE, say) keeps what was
- * recorded, and is not waited for.
+ * recorded, `recorded`, and is not waited for.
  */
-export async function reread(op: Operation, olds: ImageScanOutputs): Promise<Collected> {
+export async function reread(op: Operation, previous: ScanRecord, recorded: ScanResult): Promise<Collected> {
     const { ctx } = op;
-    const keep = (result: ScanResult): Collected => ({ result, scanStartedAt: olds.scanStartedAt, adopted: olds.adoptedExistingScan });
     const current = await persist(op, () => op.ecr.readScan(digestOf(op)));
     if (current && (isTerminalStatus(current.scanStatus) || !op.waitForCompletion)) {
-        return keep(current);
+        return continued(previous, current);
     }
-    if (!current && isTerminalStatus(olds.scanStatus)) {
-        return keep(recordedResult(olds));
+    if (!current && isTerminalStatus(previous.scanStatus)) {
+        return continued(previous, recorded);
     }
-    const waited = await collect(op, { since: ctx.now().getTime(), lastKnownStatus: current?.scanStatus ?? olds.scanStatus });
-    return keep(waited ?? recordedResult(olds));
+    const waited = await collect(op, { since: ctx.now().getTime(), lastKnownStatus: current?.scanStatus ?? previous.scanStatus });
+    return continued(previous, waited ?? recorded);
+}
+
+/** A terminal result completed before `notBefore` (less clock skew): an earlier scan's. */
+function stale(r: ScanResult, notBefore: number | undefined): boolean {
+    return notBefore !== undefined && isTerminalStatus(r.scanStatus) && r.scanCompletedAt !== undefined && Date.parse(r.scanCompletedAt) < notBefore - CLOCK_SKEW_MS;
 }
 
 interface CollectOptions {
     /** When the scan was started or found: the ScanNotFoundException grace runs from here. */
     since: number;
     lastKnownStatus: string;
-    /** Set after a StartImageScan that ECR accepted: older terminal results are stale. */
-    startedAt?: number;
+    /** The scan waited for began no earlier than this: older terminal results are stale. */
+    notBefore?: number;
 }
 
 /**
@@ -161,15 +188,9 @@ async function collect(op: Operation, opts: CollectOptions): Promise<ScanResult 
     const { ctx } = op;
     const digest = digestOf(op);
     let lastKnownStatus = opts.lastKnownStatus;
-    /** A terminal result of an earlier scan, shown before ECR registers the new one. */
-    const stale = (r: ScanResult) =>
-        opts.startedAt !== undefined &&
-        isTerminalStatus(r.scanStatus) &&
-        r.scanCompletedAt !== undefined &&
-        Date.parse(r.scanCompletedAt) < opts.startedAt - CLOCK_SKEW_MS;
     if (!op.waitForCompletion) {
         const result = await persist(op, () => op.ecr.readScan(digest));
-        return result && !stale(result) ? result : undefined;
+        return result && !stale(result, opts.notBefore) ? result : undefined;
     }
     let lastError: EcrRequestError | undefined;
     const outcome = await pollUntilTerminal<ScanResult>({
@@ -193,7 +214,8 @@ async function collect(op: Operation, opts: CollectOptions): Promise<ScanResult 
                 }
                 return { terminal: false, status: lastKnownStatus };
             }
-            if (stale(result)) {
+            // A terminal result of an earlier scan, shown before ECR registers this one.
+            if (stale(result, opts.notBefore)) {
                 return { terminal: false, status: lastKnownStatus };
             }
             lastKnownStatus = result.scanStatus;

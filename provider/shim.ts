@@ -12,26 +12,19 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 type Provider = Required<dynamic.ResourceProvider>;
+type Method = "check" | "diff" | "create" | "update";
 
 export const shim: dynamic.ResourceProvider = {
-    async check(olds, news) {
-        return (load() as Provider).check(olds, news);
-    },
-    async diff(id, olds, news) {
-        return (load() as Provider).diff(id, olds, news);
-    },
-    async create(inputs) {
-        return (load() as Provider).create(inputs);
-    },
-    async update(id, olds, news) {
-        return (load() as Provider).update(id, olds, news);
-    },
+    check: (...args) => call("check", args),
+    diff: (...args) => call("diff", args),
+    create: (...args) => call("create", args),
+    update: (...args) => call("update", args),
     // Without the package, refresh keeps what state holds rather than failing: the
     // program no longer uses ImageScan, and `pulumi destroy --refresh` must go through.
     async read(id, props) {
-        const runtime = load(true) as Provider | undefined;
+        const runtime = load(true);
         if (!runtime) {
-            console.log(`warning: ImageScan ${id}: the package pulumi-ecr-imagescan is not installed; refresh kept the recorded scan result.`);
+            console.log(`warning: ImageScan ${id}: pulumi-ecr-imagescan is not installed; refresh kept the recorded result.`);
             return { id, props };
         }
         return runtime.read(id, props);
@@ -41,25 +34,33 @@ export const shim: dynamic.ResourceProvider = {
     async delete() {},
 };
 
-/** The implementation; undefined (if `optional`) or a clear error when the package is gone. */
-function load(optional?: boolean): unknown {
+async function call(method: Method, args: unknown[]): Promise<never> {
+    return (load() as unknown as Record<Method, (...a: unknown[]) => Promise<never>>)[method](...args);
+}
+
+/**
+ * The implementation; undefined (if `optional`) or a clear error when the package is
+ * gone. `missing` is the package itself, not a module it needs (whose message names the
+ * package further down). The host prints the stack of what check, diff and read throw:
+ * the error's is empty.
+ */
+function load(optional?: boolean): Provider | undefined {
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         return require("pulumi-ecr-imagescan/runtime").provider;
     } catch (e) {
         const err = e as Error & { code?: string };
-        if (err.code !== "MODULE_NOT_FOUND" || !err.message.includes("pulumi-ecr-imagescan/runtime")) {
-            throw e;
-        }
-        if (optional) {
+        const missing = err.code === "MODULE_NOT_FOUND" && String(err.message).split("\n")[0].includes("'pulumi-ecr-imagescan/runtime'");
+        if (missing && optional) {
             return undefined;
         }
         throw Object.assign(
             new Error(
-                `ImageScan needs the package pulumi-ecr-imagescan, which is not installed where this program runs (${process.cwd()}). ` +
-                    "Run `npm install pulumi-ecr-imagescan` there, then run the command again. `pulumi destroy` and `pulumi refresh` work without it.",
+                missing
+                    ? `ImageScan needs the package pulumi-ecr-imagescan, not installed in ${process.cwd()}: npm install it there. ` +
+                          "(destroy and refresh work without it.)"
+                    : `ImageScan could not load pulumi-ecr-imagescan in ${process.cwd()}: ${String(err.message).split("\n")[0]}. Reinstall it (npm install).`,
             ),
-            { name: "PackageMissingError", stack: "" },
+            { name: missing ? "PackageMissingError" : "PackageLoadError", stack: "", cause: e },
         );
     }
 }

@@ -178,8 +178,8 @@ describe("planDiff", () => {
                 assertUpdate(plan(olds({ scanStatus: status }), news(), { now: at(MIN) }));
             });
         }
-        it("olds.scanStatus unknown to this version is collected too", () => {
-            assertUpdate(plan(olds({ scanStatus: "SOMETHING_NEW" }), news()));
+        it("olds.scanStatus unknown to this version plans nothing (spec: only IN_PROGRESS and PENDING are collected)", () => {
+            assertNoChange(plan(olds({ scanStatus: "SOMETHING_NEW" }), news()));
         });
 
         const settings: [string, Partial<ImageScanOutputs>, Partial<ImageScanInputs>][] = [

@@ -740,6 +740,7 @@ describe("provider: unknown values in a preview", () => {
             for (const t of stub.targets) {
                 assert.doesNotMatch(JSON.stringify(t), new RegExp(UNKNOWN), "a client was built from an unknown value");
             }
+            assert.doesNotMatch(JSON.stringify(stub.inputs), new RegExp(UNKNOWN), "an ECR request carried an unknown value");
             assert.doesNotMatch(logs.join("\n"), new RegExp(UNKNOWN));
             assert.ok(stub.calls.length <= 1, stub.calls.join(", "));
             assert.equal(clock.elapsed(), 0);
@@ -776,5 +777,107 @@ describe("provider: no stack frames in what the user sees", () => {
                 return true;
             });
         }
+    });
+});
+
+describe("provider: what the outside review found", () => {
+    const at = (iso: string) => new Date(iso);
+    const basic = (completedAt: string, names: [string, string][]) =>
+        scanStatus("COMPLETE", {
+            imageScanFindings: {
+                imageScanCompletedAt: at(completedAt),
+                findingSeverityCounts: names.reduce<Record<string, number>>((c, [, s]) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
+                findings: names.map(([name, severity]) => ({ name, severity: severity as "HIGH" })),
+            },
+        });
+
+    it("a refresh keeps an expired ignore in ignoredFindings, so the next diff still plans the update that gates it", async () => {
+        const { provider, clock } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [basic("2026-11-29T09:00:00Z", [["CVE-1", "HIGH"]])],
+        });
+        const news = inputs({ failOnSeverity: "HIGH", ignoreFindings: [{ name: "CVE-1", until: "2026-11-30" }] });
+        const created = (await provider.create(news)).outs as ImageScanOutputs;
+        assert.deepEqual(created.ignoredFindings.map((f) => f.name), ["CVE-1"]);
+        clock.advance(3 * 24 * 3600_000);
+        const refreshed = (await provider.read("id", created)).props as ImageScanOutputs;
+        assert.deepEqual(refreshed.ignoredFindings.map((f) => f.name), ["CVE-1"]);
+        assert.equal((await provider.diff("id", refreshed, news)).changes, true);
+    });
+
+    it("after LimitExceededException, a result from days ago is not the scan holding the window: the wait goes on", async () => {
+        const old = basic("2026-11-26T08:00:00Z", [["CVE-OLD", "LOW"]]);
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [old, old, old, basic("2026-11-29T10:00:30Z", [["CVE-NEW", "HIGH"]])],
+            startImageScan: [awsError("LimitExceededException")],
+        });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.deepEqual(outs.topFindings.map((f) => f.name), ["CVE-NEW"]);
+        assert.equal(outs.adoptedExistingScan, true);
+        assert.ok(Date.parse(outs.nextScanAllowedAt) > Date.parse("2026-11-29T10:00:00Z"));
+    });
+
+    it("enhanced scanning found PENDING by the lookup: not adopted, start is when read, and the next diff plans nothing", async () => {
+        const { provider } = setup({
+            describeImages: [imageFound()],
+            describeImageScanFindings: [
+                scanStatus("PENDING"),
+                scanStatus("ACTIVE", {
+                    imageScanFindings: {
+                        imageScanCompletedAt: at("2026-11-27T10:00:00Z"),
+                        findingSeverityCounts: { LOW: 1 },
+                        enhancedFindings: [{ severity: "LOW", status: "ACTIVE", packageVulnerabilityDetails: { vulnerabilityId: "CVE-2026-9" } }],
+                    },
+                }),
+            ],
+        });
+        const news = inputs({ rescanAfterHours: 24 });
+        const outs = (await provider.create(news)).outs as ImageScanOutputs;
+        assert.equal(outs.scanType, "ENHANCED");
+        assert.equal(outs.adoptedExistingScan, false);
+        assert.equal(outs.scanStartedAt, "2026-11-29T10:00:01.500Z");
+        assert.equal((await provider.diff("id", outs, news)).changes, false);
+    });
+
+    it("an update or a refresh that finds a newer basic scan takes its start too, so nextScanAllowedAt is not promised early", async () => {
+        const olds = stored({ scanStartedAt: "2026-11-26T09:00:00.000Z", nextScanAllowedAt: "2026-11-27T09:00:00.000Z", scanCompletedAt: "2026-11-26T09:01:00.000Z" });
+        const newer = basic("2026-11-29T09:30:00Z", [["CVE-3", "LOW"]]);
+        const updated = setup({ describeImageScanFindings: [newer] });
+        const outs = (await updated.provider.update("id", olds, inputs({ timeoutSeconds: 600 }))).outs as ImageScanOutputs;
+        assert.equal(outs.scanStartedAt, "2026-11-29T09:30:00.000Z");
+        assert.equal(outs.adoptedExistingScan, true);
+        const refreshed = setup({ describeImages: [imageFound()], describeImageScanFindings: [newer] });
+        const props = (await refreshed.provider.read("id", olds)).props as ImageScanOutputs;
+        assert.ok(Date.parse(props.nextScanAllowedAt) >= Date.parse("2026-11-30T09:30:00Z"));
+        // The same scan read again keeps its recorded start.
+        const same = setup({ describeImageScanFindings: [basic("2026-11-26T09:01:00Z", [])] });
+        assert.equal(((await same.provider.update("id", olds, inputs({ timeoutSeconds: 600 }))).outs as ImageScanOutputs).scanStartedAt, olds.scanStartedAt);
+    });
+
+    it("a refresh rides out throttling like a preview does", async () => {
+        const { provider, stub } = setup({
+            describeImages: [awsError("ThrottlingException", "Rate exceeded"), imageFound()],
+            describeImageScanFindings: [awsError("ServiceUnavailableException", "busy", 503), complete],
+        });
+        const read = await provider.read("id", stored());
+        assert.equal((read.props as ImageScanOutputs).scanStatus, "COMPLETE");
+        assert.equal(stub.calls.length, 4);
+    });
+
+    it("a setting change with no scan record in ECR judges every recorded finding: 30 ignored HIGH still pass", async () => {
+        const names = Array.from({ length: 30 }, (_, i) => `CVE-2026-${String(i).padStart(4, "0")}`);
+        const ignores = names.map((name) => ({ name }));
+        const olds = stored({
+            failOnSeverity: "HIGH",
+            ignoreFindings: ignores,
+            findingSeverityCounts: { HIGH: 30 },
+            findingsTotal: 30,
+            topFindings: names.slice(0, 25).map((name) => ({ name, severity: "HIGH" })),
+            ignoredFindings: names.map((name) => ({ name, severity: "HIGH" })),
+        });
+        const { provider } = setup({ describeImageScanFindings: [awsError("ScanNotFoundException")] });
+        const outs = (await provider.update("id", olds, inputs({ failOnSeverity: "HIGH", ignoreFindings: ignores, timeoutSeconds: 600 }))).outs as ImageScanOutputs;
+        assert.equal(outs.ignoredFindings.length, 30);
     });
 });

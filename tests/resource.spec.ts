@@ -2,6 +2,7 @@
 // from the AWS provider's config, and what the serialized provider carries into state.
 
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,7 +27,11 @@ describe("resource (pulumi mocks)", function () {
     /** Resource name -> the URNs it was registered as depending on. */
     const dependencies = new Map<string, string[]>();
 
-    before(async () => {
+    before(async function () {
+        this.timeout(120_000);
+        // The serialized provider loads the package by name, that is provider/dist: build
+        // it first if the sources are newer, so that these tests never run stale code.
+        execFileSync("bash", ["-c", "source scripts/deps.sh && ensure_package_built resource.spec"], { cwd: path.resolve(__dirname, ".."), stdio: "inherit" });
         process.env.AWS_ACCESS_KEY_ID = KEY_ID;
         process.env.AWS_SECRET_ACCESS_KEY = SECRET;
         process.env.AWS_SESSION_TOKEN = TOKEN;
@@ -148,16 +153,37 @@ describe("resource (pulumi mocks)", function () {
             const props = { imageDigest: "sha256:" + "d".repeat(64), scanStatus: "COMPLETE" };
             assert.deepEqual(await provider.read("id", props), { id: "id", props });
             console.log = log;
-            assert.match(logs.join("\n"), /pulumi-ecr-imagescan is not installed; refresh kept the recorded scan result/);
+            assert.match(logs.join("\n"), /pulumi-ecr-imagescan is not installed; refresh kept the recorded result/);
             await assert.rejects(provider.check({}, { repositoryName: "web", imageTag: "v1" }), (e: Error) => {
                 assert.equal(e.name, "PackageMissingError");
-                assert.match(e.message, /npm install pulumi-ecr-imagescan/);
+                assert.match(e.message, /pulumi-ecr-imagescan, not installed in .*: npm install it there/);
                 assert.equal(e.stack, "");
                 return true;
             });
         } finally {
             console.log = log;
             fs.rmSync(empty, { recursive: true, force: true });
+        }
+    });
+
+    it("a package that fails to load (a dependency missing) is a clear error without stack frames", async () => {
+        const broken = fs.mkdtempSync(path.join(os.tmpdir(), "imagescan-broken-package-"));
+        try {
+            const pkg = path.join(broken, "node_modules", "pulumi-ecr-imagescan");
+            fs.mkdirSync(pkg, { recursive: true });
+            fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "pulumi-ecr-imagescan", exports: { "./runtime": "./runtime.js" } }));
+            fs.writeFileSync(path.join(pkg, "runtime.js"), 'require("@aws-sdk/no-such-client");');
+            const provider = load(broken);
+            for (const call of [() => provider.check({}, {}), () => provider.diff("id", {}, {}), () => provider.read("id", {})]) {
+                await assert.rejects(call(), (e: Error) => {
+                    assert.equal(e.name, "PackageLoadError");
+                    assert.match(e.message, /could not load pulumi-ecr-imagescan in .*Cannot find module '@aws-sdk\/no-such-client'/);
+                    assert.equal(e.stack, "");
+                    return true;
+                });
+            }
+        } finally {
+            fs.rmSync(broken, { recursive: true, force: true });
         }
     });
 });

@@ -13,7 +13,11 @@ import * as pulumi from "@pulumi/pulumi";
 interface IgnoredFinding {
     name: string;
     severity: string;
+    until?: string;
 }
+
+/** An acceptance whose `until` has passed no longer counts (a date alone covers that day, UTC). */
+const stillAccepted = (f: IgnoredFinding) => f.until === undefined || Date.parse(f.until) + (/^\d{4}-\d{2}-\d{2}$/.test(f.until) ? 86_400_000 : 0) > Date.now();
 
 const config = new pulumi.Config();
 const scanStack = new pulumi.StackReference(config.require("scanStack"));
@@ -25,7 +29,7 @@ const imageDigest = scanStack.requireOutput("imageDigest") as pulumi.Output<stri
 const scanStatus = scanStack.requireOutput("scanStatus") as pulumi.Output<string>;
 const counts = scanStack.requireOutput("findingSeverityCounts") as pulumi.Output<Record<string, number>>;
 // Stacks written before ignoredFindings existed have none: nothing was accepted then.
-const ignored = scanStack.getOutput("ignoredFindings").apply((v) => (v ?? []) as IgnoredFinding[]);
+const ignored = scanStack.getOutput("ignoredFindings").apply((v) => ((v ?? []) as IgnoredFinding[]).filter(stillAccepted));
 
 export const scannedDigest = imageDigest;
 export const blockingFindings = pulumi.all([counts, ignored]).apply(([c, accepted]) =>
@@ -33,6 +37,8 @@ export const blockingFindings = pulumi.all([counts, ignored]).apply(([c, accepte
 );
 export const acceptedFindings = ignored.apply((accepted) => accepted.filter((f) => blockingSeverities.includes(f.severity)).map((f) => f.name));
 // COMPLETE for basic scanning; ACTIVE is enhanced (Inspector) scanning's "scanned, and watched".
+// The counts are ECR's own; with enhanced scanning they may include findings Inspector
+// suppressed or closed, which the scan stack's gate does not count: stricter here.
 export const deployable = pulumi
     .all([scanStatus, blockingFindings])
     .apply(([status, blocking]) => (status === "COMPLETE" || status === "ACTIVE") && blocking === 0);

@@ -47,6 +47,8 @@ export interface StubScript {
 export interface Stub {
     factory: (target: EcrTarget) => EcrTransport;
     calls: string[];
+    /** The request of each call, in the order of `calls`. */
+    inputs: unknown[];
     targets: EcrTarget[];
 }
 
@@ -65,10 +67,12 @@ export function scanStatus(status: string, extra: Partial<DescribeImageScanFindi
  */
 export function stubTransport(script: StubScript): Stub {
     const calls: string[] = [];
+    const inputs: unknown[] = [];
     const targets: EcrTarget[] = [];
     const index: Record<string, number> = {};
-    function next<T>(op: keyof StubScript): Promise<T> {
+    function next<T>(op: keyof StubScript, input: unknown): Promise<T> {
         calls.push(op);
+        inputs.push(input);
         const list = script[op] as Answer<unknown>[] | undefined;
         if (!list || list.length === 0) {
             return Promise.reject(new Error(`stub: unexpected ${op}`));
@@ -81,13 +85,14 @@ export function stubTransport(script: StubScript): Stub {
     }
     return {
         calls,
+        inputs,
         targets,
         factory: (target) => {
             targets.push(target);
             return {
-                describeImages: () => next("describeImages"),
-                startImageScan: () => next("startImageScan"),
-                describeImageScanFindings: () => next("describeImageScanFindings"),
+                describeImages: (input) => next("describeImages", input),
+                startImageScan: (input) => next("startImageScan", input),
+                describeImageScanFindings: (input) => next("describeImageScanFindings", input),
                 region: async () => target.region ?? "eu-west-1",
             };
         },
