@@ -41,6 +41,7 @@ const SETTINGS = [
     "rescanAfterHours",
     "failOnSeverity",
     "ignoreFindings",
+    "platforms",
 ] as const;
 
 export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: DiffContext): DiffPlan {
@@ -97,9 +98,13 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
             reasons.push(`${key} changed`);
         }
     }
-    const rescan = !unknown("rescanAfterHours") && olds.scanStartedAt !== undefined && rescanDue(olds.scanStartedAt, news.rescanAfterHours, ctx.now);
+    // Due when due for any image scanned (an index has one per platform); state written
+    // before `images` existed has only the one start.
+    const starts = (olds.images ?? [olds]).map((i) => i.scanStartedAt).filter((t) => t !== undefined);
+    const due = unknown("rescanAfterHours") ? [] : starts.filter((t) => rescanDue(t, news.rescanAfterHours, ctx.now));
+    const rescan = due.length > 0;
     if (rescan) {
-        reasons.push(`rescan due: ${news.rescanAfterHours} h since ${olds.scanStartedAt}`);
+        reasons.push(`rescan due: ${news.rescanAfterHours} h since ${due.sort()[0]}`);
     }
     if (ctx.providerOutdated) {
         reasons.push("state holds a by-value copy of an older ImageScan provider: rewrite it (no scan)");

@@ -1,10 +1,13 @@
-// A narrow wrapper over the ECR client: the three calls ImageScan makes, with AWS
+// A narrow wrapper over the ECR client: the four calls ImageScan makes, with AWS
 // errors classified by `name` into outcomes or typed errors.
 //
 // The client is built per call site from a plain EcrTarget. Nothing here is held by the
 // provider object, which Pulumi serializes into state.
 
 import {
+    BatchGetImageCommand,
+    BatchGetImageCommandInput,
+    BatchGetImageCommandOutput,
     DescribeImageScanFindingsCommand,
     DescribeImageScanFindingsCommandInput,
     DescribeImageScanFindingsCommandOutput,
@@ -42,6 +45,7 @@ export interface EcrTransport {
     describeImages(input: DescribeImagesCommandInput): Promise<DescribeImagesCommandOutput>;
     startImageScan(input: StartImageScanCommandInput): Promise<StartImageScanCommandOutput>;
     describeImageScanFindings(input: DescribeImageScanFindingsCommandInput): Promise<DescribeImageScanFindingsCommandOutput>;
+    batchGetImage(input: BatchGetImageCommandInput): Promise<BatchGetImageCommandOutput>;
     /** The region the client resolved (input, else the SDK default chain). */
     region(): Promise<string>;
 }
@@ -77,6 +81,7 @@ export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTran
         describeImages: (input) => client.send(new DescribeImagesCommand(input), options),
         startImageScan: (input) => client.send(new StartImageScanCommand(input), options),
         describeImageScanFindings: (input) => client.send(new DescribeImageScanFindingsCommand(input), options),
+        batchGetImage: (input) => client.send(new BatchGetImageCommand(input), options),
         region: () => client.config.region(),
     };
 }
@@ -96,6 +101,8 @@ export type StartOutcome =
 export interface ResolvedImage {
     imageDigest: string;
     registryId: string;
+    /** The manifest's media type: an image index's says so (see platforms.ts). */
+    mediaType?: string;
 }
 
 const PAGE_SIZE = 1000;
@@ -171,7 +178,24 @@ export class Ecr {
         if (!detail?.imageDigest) {
             throw new ImageNotFoundError(this.image, { cause: new Error("DescribeImages returned no image") });
         }
-        return { imageDigest: detail.imageDigest, registryId: detail.registryId ?? registryId ?? "" };
+        return { imageDigest: detail.imageDigest, registryId: detail.registryId ?? registryId ?? "", mediaType: detail.imageManifestMediaType };
+    }
+
+    /** The manifest of an image index (BatchGetImage), as ECR stores it. */
+    async readManifest(imageDigest: string, mediaTypes: string[]): Promise<string> {
+        const { repositoryName, registryId } = this.image;
+        let out: BatchGetImageCommandOutput;
+        try {
+            out = await this.transport.batchGetImage({ repositoryName, registryId, imageIds: [{ imageDigest }], acceptedMediaTypes: mediaTypes });
+        } catch (e) {
+            throw this.classify("BatchGetImage", e);
+        }
+        const manifest = out.images?.[0]?.imageManifest;
+        if (!manifest) {
+            const failure = out.failures?.[0];
+            throw new ImageNotFoundError(this.image, { cause: new Error(`BatchGetImage returned no manifest${failure ? ` (${failure.failureCode}: ${failure.failureReason})` : ""}`) });
+        }
+        return manifest;
     }
 
     async startScan(imageDigest: string): Promise<StartOutcome> {

@@ -57,6 +57,35 @@ export class ImageNotFoundError extends ImageScanBaseError {
     }
 }
 
+/** `platforms` names a platform the image index does not have. No scan was started. */
+export class PlatformNotFoundError extends ImageScanBaseError {
+    readonly name = "PlatformNotFoundError" as const;
+    constructor(
+        readonly image: ImageRef,
+        readonly missing: string[],
+        readonly available: string[],
+    ) {
+        super(
+            `The image index ${fullLabel(image)} has no image for platform(s) ${missing.join(", ")}: it has ${available.join(", ") || "none"}. ` +
+                `Fix platforms (or leave it unset to scan every platform image). No scan was started.`,
+        );
+    }
+}
+
+/** An image index with no platform image in it (only attestations, say): nothing to scan. */
+export class EmptyIndexError extends ImageScanBaseError {
+    readonly name = "EmptyIndexError" as const;
+    constructor(
+        readonly image: ImageRef,
+        entries: number,
+    ) {
+        super(
+            `The image index ${fullLabel(image)} has no platform image to scan: its ${entries} manifest(s) are attestations or name no platform. ` +
+                `Point ImageScan at the image that was built, or push an index that holds it. No scan was started.`,
+        );
+    }
+}
+
 /** TLS failures carry OpenSSL's codes, not an AWS error name. */
 const TLS_CODES = /^(EPROTO|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
@@ -178,12 +207,14 @@ export class UnexpectedError extends ImageScanBaseError {
 export type ImageScanError =
     | RepositoryNotFoundError
     | ImageNotFoundError
+    | PlatformNotFoundError
+    | EmptyIndexError
     | EcrRequestError
     | ScanTimeoutError
     | GateFailedError
     | UnexpectedError;
 
-const NAMES = ["RepositoryNotFoundError", "ImageNotFoundError", "EcrRequestError", "ScanTimeoutError", "GateFailedError", "UnexpectedError"];
+const NAMES = ["RepositoryNotFoundError", "ImageNotFoundError", "PlatformNotFoundError", "EmptyIndexError", "EcrRequestError", "ScanTimeoutError", "GateFailedError", "UnexpectedError"];
 
 /** Errors as the user sees them: ImageScan's own pass through; anything else is wrapped. */
 export function userFacing(step: string, e: unknown): Error {

@@ -116,9 +116,14 @@ export function evaluateGate(
         if (left > 0) {
             blockingCounts[severity] = left;
             verdict.blockingTotal += left;
-            blockingNames.push(...kept.map((f) => f.name).sort());
+            blockingNames.push(...[...new Set(kept.map((f) => f.name))].sort());
         }
     }
+    // For an image index: which platform images have each finding.
+    const where = (name: string) => {
+        const platforms = result.findings.find((f) => f.name === name)?.platforms;
+        return platforms ? `${name} (${platforms.join(", ")})` : name;
+    };
     if (verdict.blockingTotal > 0) {
         const names = blockingNames.slice(0, MAX_NAMES_IN_MESSAGE);
         // ECR's counts may exceed what it listed: "more" covers both.
@@ -127,7 +132,7 @@ export function evaluateGate(
         verdict.passed = false;
         verdict.message =
             `${failed}${verdict.blockingTotal} finding(s) at or above ${failOnSeverity} (${counts.join(", ")})` +
-            `${names.length ? `: ${names.join(", ")}${more}` : ""}. Fix the image and push it, or accept a finding with ` +
+            `${names.length ? `: ${names.map(where).join(", ")}${more}` : ""}. Fix the image and push it, or accept a finding with ` +
             `ignoreFindings: [{ name: "${names[0] ?? "CVE-YYYY-NNNN"}", until: "YYYY-MM-DD", reason: "..." }]. ${next}`;
     }
     return verdict;

@@ -30,6 +30,8 @@ export interface ImageScanInputs {
     rescanAfterHours?: number;
     failOnSeverity?: Severity;
     ignoreFindings: IgnoreEntry[];
+    /** For an image index: which platform images to scan (`linux/amd64`); unset: all. */
+    platforms?: string[];
 }
 
 /** A finding as kept in outputs. */
@@ -39,6 +41,8 @@ export interface FindingSummary {
     uri?: string;
     packageName?: string;
     packageVersion?: string;
+    /** For an image index: the platforms whose images have the finding. */
+    platforms?: string[];
 }
 
 /** A finding the gate left out because of an `ignoreFindings` entry: the audit trail. */
@@ -50,6 +54,24 @@ export interface IgnoredFinding {
 }
 
 export type ScanType = "BASIC" | "ENHANCED";
+
+/**
+ * One image that was scanned: the image itself, or one platform image of an index.
+ * What the resource's outputs say of the whole, entry by entry.
+ */
+export interface ImageEntry {
+    /** `os/arch[/variant]`, for a platform image of an index; absent for a plain image. */
+    platform?: string;
+    imageDigest: string;
+    scanStatus: string;
+    scanStatusDescription?: string;
+    scanStartedAt: string;
+    nextScanAllowedAt: string;
+    scanCompletedAt?: string;
+    findingSeverityCounts: Record<string, number>;
+    findingsTotal: number;
+    adoptedExistingScan: boolean;
+}
 
 /** The result of a scan, as read from ECR. */
 export interface ScanResult {
@@ -81,6 +103,7 @@ export interface ImageScanOutputs {
     rescanAfterHours?: number;
     failOnSeverity?: Severity;
     ignoreFindings: IgnoreEntry[];
+    platforms?: string[];
 
     scanStatus: string;
     scanStatusDescription?: string;
@@ -95,6 +118,8 @@ export interface ImageScanOutputs {
     adoptedExistingScan: boolean;
     /** Absent in state written before it existed: diff then falls back to topFindings. */
     ignoredFindings: IgnoredFinding[];
+    /** One per image scanned. Absent in state written before it existed: the outputs are the one image. */
+    images: ImageEntry[];
 }
 
 /** The engine cannot marshal undefined values: leave such keys out. */

@@ -3,6 +3,7 @@
 
 import { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
 import { dropUndefined, IgnoreEntry, ImageScanInputs, SEVERITIES, Severity } from "./types";
+import { PLATFORM_PATTERN, samePlatform } from "./platforms";
 import { ImageUriParts, parseImageUri } from "./uri";
 
 /** The engine sends this sentinel for values not known yet (preview of computed inputs). */
@@ -45,6 +46,7 @@ export const INPUTS = [
     "rescanAfterHours",
     "failOnSeverity",
     "ignoreFindings",
+    "platforms",
 ];
 
 /** What imageUri stands for. */
@@ -158,6 +160,18 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
         (SEVERITIES as readonly unknown[]).includes(v) ? undefined : `it must be one of ${SEVERITIES.join(", ")}. Leave it unset to never fail on findings.`,
     );
 
+    const platforms = take<string[]>("platforms", (v) => {
+        if (!Array.isArray(v) || v.length === 0) {
+            return 'it must be a non-empty list of platforms such as ["linux/amd64", "linux/arm64"]; leave it unset to scan every platform image of an index.';
+        }
+        const bad = v.find((p) => p !== UNKNOWN && (typeof p !== "string" || !PLATFORM_PATTERN.test(p)));
+        if (bad !== undefined) {
+            return `${show(bad)} is not a platform: write os/arch or os/arch/variant, e.g. "linux/amd64" or "linux/arm/v7".`;
+        }
+        const twice = v.find((p, i) => p !== UNKNOWN && v.findIndex((q) => q !== UNKNOWN && samePlatform(String(q), String(p))) !== i);
+        return twice === undefined ? undefined : `${show(twice)} is listed twice (arm64 is arm64/v8, arm is arm/v7): list each platform once.`;
+    });
+
     const ignoreFindings: IgnoreEntry[] = [];
     const list = take<unknown>("ignoreFindings", (v) => (Array.isArray(v) ? undefined : "it must be a list of finding names or {name, until?, reason?} objects."));
     (Array.isArray(list) ? list : []).forEach((entry, i) => {
@@ -254,6 +268,7 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
         rescanAfterHours,
         failOnSeverity,
         ignoreFindings: list === UNKNOWN ? list : ignoreFindings,
+        platforms,
     };
     // The types hold for known values; an unknown one is the UNKNOWN string.
     return { inputs: dropUndefined(inputs) as ImageScanInputs };

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { DiffContext, DiffPlan, planDiff } from "../provider/diff";
-import { ImageScanInputs, ImageScanOutputs } from "../provider/types";
+import { dropUndefined, ImageEntry, ImageScanInputs, ImageScanOutputs } from "../provider/types";
 import { UNKNOWN } from "../provider/validate";
 
 const D1 = "sha256:" + "1".repeat(64);
@@ -12,8 +12,14 @@ const at = (offsetMs: number) => new Date(Date.parse(STARTED) + offsetMs);
 /** Inside the window, settings unchanged: the ordinary re-run. */
 const SOON = at(23 * HOUR + 59 * MIN);
 
+/** The `images` entry of a plain image, from its outputs. */
+function imageEntry(o: ImageScanOutputs): ImageEntry {
+    const { imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan } = o;
+    return dropUndefined({ imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan });
+}
+
 function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    return {
+    const o: Omit<ImageScanOutputs, "images"> & Partial<ImageScanOutputs> = {
         repositoryName: "web",
         registryId: "123456789012",
         region: "us-east-1",
@@ -34,6 +40,8 @@ function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         imageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${D1}`,
         ...over,
     };
+    // One image, as state records it since `images` exists; a test may give its own.
+    return { ...o, images: o.images ?? [imageEntry({ ...o, images: [] })] };
 }
 
 /** New inputs as check returns them, matching olds() by default. */
@@ -196,6 +204,8 @@ describe("planDiff", () => {
             ["endpoint", {}, { endpoint: "http://127.0.0.1:5000" }],
             ["profile", { profile: "dev" }, { profile: "prod" }],
             ["rescanAfterHours changed", { rescanAfterHours: 48 }, { rescanAfterHours: 72 }],
+            ["platforms set", {}, { platforms: ["linux/amd64"] }],
+            ["platforms changed", { platforms: ["linux/amd64"] }, { platforms: ["linux/amd64", "linux/arm64"] }],
         ];
         for (const [name, o, n] of settings) {
             it(name, () => {

@@ -5,6 +5,7 @@ import { strict as assert } from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../provider/index";
+import { dropUndefined, ImageEntry } from "../provider/types";
 import { topFindings } from "../provider/provider";
 import { INPUTS, UNKNOWN } from "../provider/validate";
 import { awsError, DIGEST, fakeClock, imageFound, networkError, REGISTRY, scanStatus, sdkError, stubTransport, StubScript } from "./support/stub";
@@ -22,8 +23,14 @@ function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
 }
 
 /** Outputs as state holds them after a completed scan, with overrides. */
+/** The `images` entry of a plain image, from its outputs. */
+function imageEntry(o: ImageScanOutputs): ImageEntry {
+    const { imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan } = o;
+    return dropUndefined({ imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan });
+}
+
 function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    return {
+    const o: Omit<ImageScanOutputs, "images"> & Partial<ImageScanOutputs> = {
         ...inputs(),
         registryId: REGISTRY,
         region: "eu-west-1",
@@ -40,6 +47,8 @@ function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
         imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
         ...over,
     };
+    // One image, as state records it since `images` exists; a test may give its own.
+    return { ...o, images: o.images ?? [imageEntry({ ...o, images: [] })] };
 }
 
 function setup(script: StubScript) {
@@ -879,5 +888,180 @@ describe("provider: what the outside review found", () => {
         const { provider } = setup({ describeImageScanFindings: [awsError("ScanNotFoundException")] });
         const outs = (await provider.update("id", olds, inputs({ failOnSeverity: "HIGH", ignoreFindings: ignores, timeoutSeconds: 600 }))).outs as ImageScanOutputs;
         assert.equal(outs.ignoredFindings.length, 30);
+    });
+});
+
+describe("provider: image indexes (stubbed ECR)", () => {
+    const P = { amd64: "sha256:" + "a1".repeat(32), arm64: "sha256:" + "b2".repeat(32), att: "sha256:" + "c3".repeat(32) };
+    const INDEX = "sha256:" + "d4".repeat(32);
+    const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [
+            { digest: P.amd64, platform: { os: "linux", architecture: "amd64" } },
+            { digest: P.arm64, platform: { os: "linux", architecture: "arm64" } },
+            { digest: P.att, platform: { os: "unknown", architecture: "unknown" }, annotations: { "vnd.docker.reference.type": "attestation-manifest" } },
+        ],
+    });
+    const indexFound = { imageDetails: [{ imageDigest: INDEX, registryId: REGISTRY, imageTags: ["v1"], imageManifestMediaType: "application/vnd.oci.image.index.v1+json" }] };
+    const digestOf = (input: { imageId?: { imageDigest?: string } }) => input.imageId?.imageDigest;
+    /** Findings per platform image digest; a digest absent here has no scan yet. */
+    function findingsBy(results: Record<string, ReturnType<typeof scanStatus> | Error>) {
+        return (input: never) => results[digestOf(input) as string] ?? awsError("ScanNotFoundException");
+    }
+    const result = (names: [string, string][], completedAt = "2026-11-29T10:00:05Z") =>
+        scanStatus("COMPLETE", {
+            imageScanFindings: {
+                imageScanCompletedAt: new Date(completedAt),
+                findingSeverityCounts: names.reduce<Record<string, number>>((c, [, s]) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
+                findings: names.map(([name, severity]) => ({ name, severity: severity as "HIGH" })),
+            },
+        });
+
+    it("create scans each platform image (not the index, not the attestation), and combines them", async () => {
+        const scanned: string[] = [];
+        const polls: Record<string, number> = {};
+        const { provider, stub } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: manifest }] }],
+            startImageScan: [
+                (input: never) => {
+                    scanned.push(digestOf(input) as string);
+                    return {};
+                },
+            ],
+            describeImageScanFindings: [
+                (input: never) => {
+                    const d = digestOf(input) as string;
+                    polls[d] = (polls[d] ?? 0) + 1;
+                    if (polls[d] === 1) {
+                        return awsError("ScanNotFoundException");
+                    }
+                    return d === P.amd64 ? result([["CVE-A", "HIGH"], ["CVE-B", "LOW"]]) : result([["CVE-A", "HIGH"]]);
+                },
+            ],
+        });
+        const outs = (await provider.create(inputs({ imageDigest: undefined, imageTag: "v1" }))).outs as ImageScanOutputs;
+        assert.deepEqual(scanned.sort(), [P.amd64, P.arm64].sort());
+        assert.equal(outs.imageDigest, INDEX);
+        assert.equal(outs.imageUri, `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${INDEX}`);
+        assert.deepEqual(outs.images.map((i) => [i.platform, i.imageDigest, i.scanStatus]), [
+            ["linux/amd64", P.amd64, "COMPLETE"],
+            ["linux/arm64", P.arm64, "COMPLETE"],
+        ]);
+        assert.deepEqual(outs.findingSeverityCounts, { HIGH: 1, LOW: 1 });
+        assert.deepEqual(outs.topFindings.find((f) => f.name === "CVE-A")?.platforms, ["linux/amd64", "linux/arm64"]);
+        // Budget: 1 DescribeImages + 1 BatchGetImage + per platform image a plain image's calls.
+        assert.equal(stub.calls.filter((c) => c === "describeImages").length, 1);
+        assert.equal(stub.calls.filter((c) => c === "batchGetImage").length, 1);
+        assert.equal(stub.calls.filter((c) => c === "startImageScan").length, 2);
+    });
+
+    it("the gate judges all platform images together and names the platform of each blocking finding", async () => {
+        const { provider } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: manifest }] }],
+            describeImageScanFindings: [findingsBy({ [P.amd64]: result([["CVE-AMD", "CRITICAL"]]), [P.arm64]: result([["CVE-ARM", "HIGH"]]) })],
+        });
+        await assert.rejects(provider.create(inputs({ failOnSeverity: "HIGH" })), (e: Error) => {
+            assert.equal(e.name, "GateFailedError");
+            assert.match(e.message, /CRITICAL: 1, HIGH: 1/);
+            assert.match(e.message, /CVE-AMD \(linux\/amd64\), CVE-ARM \(linux\/arm64\)/);
+            return true;
+        });
+    });
+
+    it("platforms narrows the scan; a platform the index lacks fails create, listing those it has, before any scan", async () => {
+        const narrowed = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: manifest }] }],
+            describeImageScanFindings: [findingsBy({ [P.arm64]: result([]) })],
+        });
+        const outs = (await narrowed.provider.create(inputs({ platforms: ["linux/arm64/v8"] }))).outs as ImageScanOutputs;
+        assert.deepEqual(outs.images.map((i) => i.platform), ["linux/arm64"]);
+
+        const missing = setup({ describeImages: [indexFound], batchGetImage: [{ images: [{ imageManifest: manifest }] }] });
+        await assert.rejects(missing.provider.create(inputs({ platforms: ["linux/amd64", "windows/amd64"] })), (e: Error) => {
+            assert.equal(e.name, "PlatformNotFoundError");
+            assert.match(e.message, /no image for platform\(s\) windows\/amd64: it has linux\/amd64, linux\/arm64/);
+            assert.match(e.message, /No scan was started/);
+            return true;
+        });
+        assert.deepEqual(missing.stub.calls, ["describeImages", "batchGetImage"]);
+    });
+
+    it("an index of attestations only is a clear error", async () => {
+        const onlyAtt = JSON.stringify({ manifests: [{ digest: P.att, platform: { os: "unknown", architecture: "unknown" } }] });
+        const { provider, stub } = setup({ describeImages: [indexFound], batchGetImage: [{ images: [{ imageManifest: onlyAtt }] }] });
+        await assert.rejects(provider.create(inputs()), (e: Error) => {
+            assert.equal(e.name, "EmptyIndexError");
+            assert.match(e.message, /no platform image to scan: its 1 manifest\(s\) are attestations/);
+            return true;
+        });
+        assert.ok(!stub.calls.includes("startImageScan"));
+    });
+
+    it("a platform image scanned in the last 24 h is adopted; the other is scanned", async () => {
+        const { provider, stub } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: manifest }] }],
+            startImageScan: [{}],
+            describeImageScanFindings: [
+                (input: never) => {
+                    const d = digestOf(input);
+                    if (d === P.amd64) {
+                        return result([], "2026-11-29T08:00:00Z");
+                    }
+                    return stub.calls.includes("startImageScan") ? result([]) : awsError("ScanNotFoundException");
+                },
+            ],
+        });
+        const outs = (await provider.create(inputs())).outs as ImageScanOutputs;
+        assert.deepEqual(outs.images.map((i) => [i.platform, i.adoptedExistingScan]), [
+            ["linux/amd64", true],
+            ["linux/arm64", false],
+        ]);
+        assert.equal(outs.adoptedExistingScan, false);
+        assert.deepEqual((stub.inputs.filter((_, i) => stub.calls[i] === "startImageScan") as { imageId: { imageDigest: string } }[]).map((x) => x.imageId.imageDigest), [P.arm64]);
+        // The later start wins: nextScanAllowedAt is the latest of theirs.
+        assert.equal(outs.scanStartedAt, outs.images[1].scanStartedAt);
+    });
+
+    it("rescanAfterHours: due when due for any platform image, and only those are rescanned", async () => {
+        const images = [
+            { platform: "linux/amd64", imageDigest: P.amd64, scanStatus: "COMPLETE", scanStartedAt: "2026-11-27T09:00:00.000Z", nextScanAllowedAt: "2026-11-28T09:00:00.000Z", findingSeverityCounts: {}, findingsTotal: 0, adoptedExistingScan: false },
+            { platform: "linux/arm64", imageDigest: P.arm64, scanStatus: "COMPLETE", scanStartedAt: "2026-11-29T08:00:00.000Z", nextScanAllowedAt: "2026-11-30T08:00:00.000Z", findingSeverityCounts: {}, findingsTotal: 0, adoptedExistingScan: false },
+        ];
+        const olds = stored({ imageDigest: INDEX, rescanAfterHours: 48, scanStartedAt: "2026-11-29T08:00:00.000Z", images });
+        const news = inputs({ imageDigest: INDEX, rescanAfterHours: 48 });
+        const { provider, stub } = setup({ startImageScan: [{}], describeImageScanFindings: [findingsBy({ [P.amd64]: result([]), [P.arm64]: result([], "2026-11-29T08:00:30Z") })] });
+        assert.equal((await provider.diff("id", olds, news)).changes, true);
+        const outs = (await provider.update("id", olds, news)).outs as ImageScanOutputs;
+        assert.deepEqual((stub.inputs.filter((_, i) => stub.calls[i] === "startImageScan") as { imageId: { imageDigest: string } }[]).map((x) => x.imageId.imageDigest), [P.amd64]);
+        assert.equal(outs.images[0].scanStartedAt, "2026-11-29T10:00:00.000Z");
+        assert.equal(outs.images[1].scanStartedAt, "2026-11-29T08:00:00.000Z");
+        assert.equal((await provider.diff("id", outs, news)).changes, false, "nothing due any more");
+    });
+
+    it("refresh re-reads every platform image", async () => {
+        const images = [P.amd64, P.arm64].map((imageDigest, i) => ({
+            platform: ["linux/amd64", "linux/arm64"][i],
+            imageDigest,
+            scanStatus: "COMPLETE",
+            scanStartedAt: "2026-11-29T08:00:00.000Z",
+            nextScanAllowedAt: "2026-11-30T08:00:00.000Z",
+            scanCompletedAt: "2026-11-29T08:00:30.000Z",
+            findingSeverityCounts: {},
+            findingsTotal: 0,
+            adoptedExistingScan: false,
+        }));
+        const { provider, stub } = setup({
+            describeImages: [indexFound],
+            describeImageScanFindings: [findingsBy({ [P.amd64]: result([["CVE-NEW", "HIGH"]], "2026-11-29T08:00:30Z"), [P.arm64]: result([], "2026-11-29T08:00:30Z") })],
+        });
+        const props = (await provider.read("id", stored({ imageDigest: INDEX, images }))).props as ImageScanOutputs;
+        assert.deepEqual(props.images.map((i) => i.findingsTotal), [1, 0]);
+        assert.deepEqual(props.findingSeverityCounts, { HIGH: 1 });
+        assert.equal(stub.calls.filter((c) => c === "describeImageScanFindings").length, 2);
     });
 });

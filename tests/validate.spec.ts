@@ -233,6 +233,31 @@ describe("validateInputs: imageUri", () => {
     });
 });
 
+describe("validateInputs: platforms", () => {
+    it("os/arch and os/arch/variant are kept as given", () => {
+        assert.deepEqual(expectValid(inputs({ platforms: ["linux/amd64", "linux/arm/v7", "windows/amd64"] })).platforms, ["linux/amd64", "linux/arm/v7", "windows/amd64"]);
+    });
+    const bad: [string, unknown, RegExp][] = [
+        ["an empty list", [], /non-empty list/],
+        ["not a list", "linux/amd64", /non-empty list/],
+        ["arch alone", ["amd64"], /"amd64" is not a platform: write os\/arch/],
+        ["a docker --platform with spaces", ["linux/amd64, linux/arm64"], /is not a platform/],
+        ["a number", [64], /64 is not a platform/],
+        ["the same platform twice", ["linux/arm64", "linux/arm64/v8"], /listed twice/],
+    ];
+    for (const [what, platforms, why] of bad) {
+        it(`${what} is a failure on platforms`, () => {
+            const r = validateInputs(inputs({ platforms }));
+            assert.equal(r.failures?.length, 1, JSON.stringify(r.failures));
+            assert.equal(r.failures?.[0].property, "platforms");
+            assert.match(r.failures?.[0].reason ?? "", why);
+        });
+    }
+    it("an unknown entry passes until it is known", () => {
+        assert.deepEqual(expectValid(inputs({ platforms: ["linux/amd64", UNKNOWN] })).platforms, ["linux/amd64", UNKNOWN]);
+    });
+});
+
 describe("validateInputs", () => {
     describe("rejects invalid values, naming the property and the value", () => {
         for (const c of INVALID) {

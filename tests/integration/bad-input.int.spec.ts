@@ -76,6 +76,12 @@ const ROWS: Row[] = [
         inReason: ['"bad-input-web"', /disagrees with imageUri/, '"other"'],
     },
 
+    // platforms: a non-empty list of os/arch[/variant].
+    row("platforms", "linux/amd64", "a string, not a list", { inReason: [/non-empty list/] }),
+    row("platforms", [], "an empty list", { inReason: [/non-empty list/] }),
+    row("platforms", ["amd64"], "arch without os", { inReason: ['"amd64"', /os\/arch/] }),
+    row("platforms", ["linux/arm64", "linux/arm64/v8"], "one platform twice", { inReason: [/listed twice/] }),
+
     // repositoryName: 2–256 chars, ECR pattern.
     ...wrongTypes("repositoryName"),
     row("repositoryName", "", "empty"),

@@ -30,6 +30,8 @@ const OUTPUT_KEYS = [
     "topFindings",
     "adoptedExistingScan",
     "ignoredFindings",
+    "imageUri",
+    "images",
 ];
 
 describe("ImageScanProvider against moto_server", function () {

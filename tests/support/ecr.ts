@@ -3,6 +3,7 @@
 
 import {
     BatchDeleteImageCommand,
+    BatchGetImageCommand,
     CreateRepositoryCommand,
     DeleteRepositoryCommand,
     ECRClient,
@@ -71,6 +72,112 @@ export async function pushArtifact(endpoint: string, repositoryName: string, tag
     };
     const out = await ecrClient(endpoint).send(new PutImageCommand({ repositoryName, imageTag: tag, imageManifest: JSON.stringify(manifest) }));
     return out.image?.imageId?.imageDigest as string;
+}
+
+/** A platform of an image index, as buildx and `docker manifest` write it. */
+export interface Platform {
+    os: string;
+    architecture: string;
+    variant?: string;
+}
+
+/** `linux/arm/v7`: how ImageScan (and docker) write a platform. */
+export function platformName(p: Platform): string {
+    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+}
+
+export const MEDIA = {
+    ociIndex: "application/vnd.oci.image.index.v1+json",
+    ociManifest: "application/vnd.oci.image.manifest.v1+json",
+    ociConfig: "application/vnd.oci.image.config.v1+json",
+    dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+    dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+    dockerConfig: "application/vnd.docker.container.image.v1+json",
+} as const;
+
+const sha256 = (text: string) => "sha256:" + createHash("sha256").update(text).digest("hex");
+
+/** Puts a manifest by its content digest (as a registry does), with or without a tag. */
+async function putManifest(endpoint: string, repositoryName: string, manifest: string, mediaType: string, tag?: string): Promise<string> {
+    const imageDigest = sha256(manifest);
+    const client = ecrClient(endpoint);
+    // moto answers a second PutImage of the same manifest without a tag by deleting
+    // untagged images: push each platform image once.
+    const known = await client.send(new BatchGetImageCommand({ repositoryName, imageIds: [{ imageDigest }] }));
+    if (tag === undefined && known.images?.length) {
+        return imageDigest;
+    }
+    await client.send(new PutImageCommand({ repositoryName, imageManifest: manifest, imageManifestMediaType: mediaType, imageDigest, imageTag: tag }));
+    return imageDigest;
+}
+
+export interface PushedIndex {
+    /** The index's digest: what the tag points at. */
+    digest: string;
+    /** The platform images, in index order. */
+    images: { platform: string; digest: string }[];
+    /** The attestation manifests buildx added, if any. */
+    attestations: string[];
+}
+
+/**
+ * Pushes an image index under `tag`, shaped like a real push:
+ * - `oci` with `attestations`: what `docker buildx build --push` writes since buildx 0.10,
+ *   an OCI index of the platform images and, for each, a provenance attestation manifest
+ *   (platform unknown/unknown, annotated `vnd.docker.reference.type: attestation-manifest`);
+ * - `docker`: a Docker manifest list, as `docker manifest push` writes for multi-arch.
+ * Each platform image's content comes from `seed` and its platform, so the same seed
+ * gives the same platform images; `attestationSeed` changes only the attestations (a
+ * rebuild whose images did not change). Platform images are pushed by digest, untagged.
+ */
+export async function pushIndex(
+    endpoint: string,
+    repositoryName: string,
+    tag: string,
+    opts: { format: "oci" | "docker"; platforms: Platform[]; seed: string; attestations?: boolean; attestationSeed?: string },
+): Promise<PushedIndex> {
+    const oci = opts.format === "oci";
+    const images: PushedIndex["images"] = [];
+    const entries: Record<string, unknown>[] = [];
+    const attestations: string[] = [];
+    for (const platform of opts.platforms) {
+        const name = platformName(platform);
+        const blob = (what: string) => sha256(`${opts.seed}/${name}/${what}`);
+        const manifest = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: oci ? MEDIA.ociManifest : MEDIA.dockerManifest,
+            config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, size: 1470, digest: blob("config") },
+            layers: [{ mediaType: oci ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip", size: 3_145_728, digest: blob("layer") }],
+        });
+        const digest = await putManifest(endpoint, repositoryName, manifest, oci ? MEDIA.ociManifest : MEDIA.dockerManifest);
+        images.push({ platform: name, digest });
+        entries.push({ mediaType: oci ? MEDIA.ociManifest : MEDIA.dockerManifest, digest, size: manifest.length, platform });
+    }
+    if (opts.attestations) {
+        for (const image of images) {
+            const blob = (what: string) => sha256(`${opts.attestationSeed ?? opts.seed}/${image.digest}/${what}`);
+            const manifest = JSON.stringify({
+                schemaVersion: 2,
+                mediaType: MEDIA.ociManifest,
+                config: { mediaType: MEDIA.ociConfig, size: 167, digest: blob("config") },
+                layers: [
+                    { mediaType: "application/vnd.in-toto+json", size: 1450, digest: blob("provenance"), annotations: { "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" } },
+                ],
+            });
+            const digest = await putManifest(endpoint, repositoryName, manifest, MEDIA.ociManifest);
+            attestations.push(digest);
+            entries.push({
+                mediaType: MEDIA.ociManifest,
+                digest,
+                size: manifest.length,
+                annotations: { "vnd.docker.reference.digest": image.digest, "vnd.docker.reference.type": "attestation-manifest" },
+                platform: { architecture: "unknown", os: "unknown" },
+            });
+        }
+    }
+    const mediaType = oci ? MEDIA.ociIndex : MEDIA.dockerList;
+    const index = JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries });
+    return { digest: await putManifest(endpoint, repositoryName, index, mediaType, tag), images, attestations };
 }
 
 export async function deleteImage(endpoint: string, repositoryName: string, imageDigest: string): Promise<void> {

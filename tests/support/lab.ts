@@ -23,6 +23,35 @@ export const MANY = path.join(REPO_ROOT, "examples/many");
 export const DOWNSTREAM = path.join(REPO_ROOT, "examples/downstream");
 export const SCAN_TYPE = "pulumi-nodejs:dynamic/imagescan:ImageScan";
 
+/** The shape of an image index fixture. */
+export interface IndexShape {
+    format: "oci" | "docker";
+    platforms: fx.Platform[];
+    attestations: boolean;
+}
+
+/** `docker buildx build --push` for one platform (buildx >= 0.10): an OCI index, image + provenance. */
+export const BUILDX_SINGLE: IndexShape = { format: "oci", platforms: [{ os: "linux", architecture: "amd64" }], attestations: true };
+/** A multi-arch Docker manifest list (`docker manifest push`): amd64, arm64, arm/v7; no attestations. */
+export const MULTI_ARCH: IndexShape = {
+    format: "docker",
+    platforms: [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64", variant: "v8" },
+        { os: "linux", architecture: "arm", variant: "v7" },
+    ],
+    attestations: false,
+};
+/** `docker buildx build --platform linux/amd64,linux/arm64 --push`: two images, two attestations. */
+export const BUILDX_TWO: IndexShape = {
+    format: "oci",
+    platforms: [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+    ],
+    attestations: true,
+};
+
 export interface CliRun extends CliResult {
     /** Peak VmHWM of the dynamic provider host, KiB (undefined if none ran). */
     providerPeakKiB?: number;
@@ -55,6 +84,11 @@ export interface Lab {
     pushImage(repository: string, tag: string, seed?: string): Promise<string>;
     /** Pushes `count` distinct new images tagged `${tagPrefix}0…`; returns their digests. */
     pushImages(repository: string, count: number, tagPrefix?: string): Promise<string[]>;
+    /**
+     * Pushes an image index under `tag` (see fx.pushIndex): by default what `docker
+     * buildx build --push` writes for one platform, the image and its attestation.
+     */
+    pushIndex(repository: string, tag: string, opts?: Partial<IndexShape> & { seed?: string; attestationSeed?: string }): Promise<fx.PushedIndex>;
     /** Pushes an OCI artifact that is not a container image (a Helm chart): ECR cannot scan it. */
     pushArtifact(repository: string, tag: string): Promise<string>;
     /** Canned basic-scan findings for one image (moto's API). */
@@ -65,8 +99,10 @@ export interface Lab {
     provider(options?: ImageScanProviderOptions): ImageScanProvider;
     /** `check`, with the lab's endpoint; fails the test on any failure. */
     inputs(provider: ImageScanProvider, raw: Record<string, unknown>): Promise<ImageScanInputs>;
-    /** A new stack of `cwd`'s program, configured for this lab's ECR. */
-    stack(name: string, cwd: string, config?: Record<string, string>): Promise<void>;
+    /** Another workspace (its own state and PULUMI_HOME), e.g. with another PATH. */
+    workspace(env?: Record<string, string>): Workspace;
+    /** A new stack of `cwd`'s program, configured for this lab's ECR (in `ws`, default the lab's). */
+    stack(name: string, cwd: string, config?: Record<string, string>, ws?: Workspace): Promise<void>;
     /** `pulumi <args>`: timed, the provider host's memory sampled, ECR calls recorded. */
     pulumi(args: string[], opts: { cwd?: string; stack: string; timeoutMs?: number; echo?: boolean }): Promise<CliRun>;
     /** Registers a child process to be killed (with its tree) if the lab closes first. */
@@ -162,6 +198,8 @@ export async function openLab(opts: LabOptions = {}): Promise<Lab> {
             assert.equal(new Set(digests).size, count, `pushImages: ${count} images in ${repository} are not all distinct`);
             return digests;
         },
+        pushIndex: (repository, tag, o = {}) =>
+            fx.pushIndex(moto.url, repository, tag, { ...BUILDX_SINGLE, ...o, seed: o.seed ?? `${runId}/${repository}/${tag}/${++seq}` }),
         pushArtifact: (repository, tag) => fx.pushArtifact(moto.url, repository, tag, `${runId}/${repository}/${tag}/${++seq}`),
         setFindings: (repository, digest, findings, status) => fx.setCannedFindings(moto.url, repository, digest, findings, status),
         deleteImage: (repository, digest) => fx.deleteImage(moto.url, repository, digest),
@@ -178,13 +216,18 @@ export async function openLab(opts: LabOptions = {}): Promise<Lab> {
             assert.deepEqual(result.failures ?? [], []);
             return result.inputs as ImageScanInputs;
         },
-        stack: async (name, cwd, config = {}) => {
-            await ws.initStack(name, cwd);
+        workspace: (env = {}) => {
+            const other = workspace({ ...awsEnv, ...env });
+            closers.push(() => other.cleanup());
+            return other;
+        },
+        stack: async (name, cwd, config = {}, into = ws) => {
+            await into.initStack(name, cwd);
             const all = { "aws:region": fx.REGION, ...config };
             for (const [k, v] of Object.entries(all)) {
-                await ws.ok(["config", "set", k, v], { cwd, stack: name });
+                await into.ok(["config", "set", k, v], { cwd, stack: name });
             }
-            await ws.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { cwd, stack: name });
+            await into.ok(["config", "set", "--path", "aws:endpoints[0].ecr", proxy.url], { cwd, stack: name });
         },
         pulumi: async (args, o) => {
             const before = proxy.calls.length;

@@ -2,6 +2,7 @@
 // UnsupportedImageTypeException, ACTIVE/PENDING/IMAGE_ARCHIVED, late scans, timeouts).
 
 import {
+    BatchGetImageCommandOutput,
     DescribeImageScanFindingsCommandOutput,
     DescribeImagesCommandOutput,
     StartImageScanCommandOutput,
@@ -36,9 +37,11 @@ export function sdkError(name: string, message: string): Error {
     return e;
 }
 
-type Answer<T> = T | Error | (() => T | Error);
+/** An answer; a function gets the request, e.g. to answer per image digest. */
+type Answer<T> = T | Error | ((input: never) => T | Error);
 
 export interface StubScript {
+    batchGetImage?: Answer<Partial<BatchGetImageCommandOutput>>[];
     describeImages?: Answer<Partial<DescribeImagesCommandOutput>>[];
     startImageScan?: Answer<Partial<StartImageScanCommandOutput>>[];
     describeImageScanFindings?: Answer<Partial<DescribeImageScanFindingsCommandOutput>>[];
@@ -80,7 +83,7 @@ export function stubTransport(script: StubScript): Stub {
         const i = Math.min(index[op] ?? 0, list.length - 1);
         index[op] = i + 1;
         const a = list[i];
-        const value = typeof a === "function" ? (a as () => unknown)() : a;
+        const value = typeof a === "function" ? (a as (input: unknown) => unknown)(input) : a;
         return value instanceof Error ? Promise.reject(value) : Promise.resolve(value as T);
     }
     return {
@@ -93,6 +96,7 @@ export function stubTransport(script: StubScript): Stub {
                 describeImages: (input) => next("describeImages", input),
                 startImageScan: (input) => next("startImageScan", input),
                 describeImageScanFindings: (input) => next("describeImageScanFindings", input),
+                batchGetImage: (input) => next("batchGetImage", input),
                 region: async () => target.region ?? "eu-west-1",
             };
         },
