@@ -206,7 +206,10 @@ export async function setCannedFindings(
     const result = {
         registryId: ACCOUNT,
         repositoryName,
-        imageId: { imageDigest },
+        // moto matches a canned result by tag or digest, and an untagged image (a platform
+        // image of an index) has tag None, which a result without a tag matches too: give
+        // one that no image has, so that only the digest matches.
+        imageId: { imageDigest, imageTag: "imagescan-canned-for-digest-only" },
         imageScanStatus: { status, description: "canned by the test" },
         imageScanFindings: {
             imageScanCompletedAt: new Date().toISOString(),
