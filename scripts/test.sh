@@ -22,6 +22,11 @@ if [[ "$what" != unit ]]; then
   if compgen -G "tests/e2e/*.spec.ts" >/dev/null; then
     # The real Pulumi CLI: the one on PATH, or built from Go modules (minutes, once).
     ensure_pulumi
+    # The second leg of the version matrix (tests/support/matrix.ts): the newest CLI that
+    # builds here, and Node.js 24 from the npm registry. Provided now, so that the
+    # minutes a first build takes show here rather than inside a test.
+    bash scripts/pulumi-cli.sh 3.276.0 >/dev/null
+    bash scripts/node.sh 24 >/dev/null
     suites+=("tests/e2e/*.spec.ts")
   fi
 fi

@@ -1,11 +1,13 @@
-// The Node.js language host (pulumi-language-nodejs) for the pulumi CLI in ../go.mod.
+// The Node.js language host (pulumi-language-nodejs) for both pulumi CLIs, ../cli-*/go.mod.
 // Since sdk/v3.69.0 the host is its own module,
 // github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3, which has no tags and
 // which the Go module proxy reachable here does not serve (403 for every version, incl. the
 // pseudo-version v3.0.0-20260624180030-dc7edd58bc13 of tag pkg/v3.248.0). sdk/v3 v3.68.0 is
 // the newest release that still ships the host as a package; it needs its own module because
-// ../go.mod selects sdk/v3 v3.248.0. The v3.248.0 CLI drives it over the same gRPC protocol
-// (GetRequiredPackages etc. fall back to the older RPCs).
+// the CLIs select newer sdk/v3 versions. The v3.248.0 and v3.276.0 CLIs drive it over the
+// same gRPC protocol (GetRequiredPackages, Cancel and the like fall back to older RPCs).
+// Neither CLI passes it Pulumi.yaml's runtime options (typescript, nodeargs, tsconfig):
+// it runs every program with its defaults (TypeScript through ts-node when present).
 module imagescan/tools/pulumi/nodejs
 
 go 1.25.11
