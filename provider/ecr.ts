@@ -1,8 +1,9 @@
 // A narrow wrapper over the ECR client: the four calls ImageScan makes, with AWS
 // errors classified by `name` into outcomes or typed errors.
 //
-// The client is built per call site from a plain EcrTarget. Nothing here is held by the
-// provider object, which Pulumi serializes into state.
+// Clients are shared per region, endpoint and profile, and built from a plain EcrTarget
+// at call time. Nothing here is held by the provider object, which Pulumi serializes
+// into state.
 
 import {
     BatchGetImageCommand,
@@ -19,9 +20,10 @@ import {
     StartImageScanCommandInput,
     StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
-import { isThrottlingError, StandardRetryStrategy } from "@smithy/core/retry";
+import { AdaptiveRetryStrategy, isThrottlingError } from "@smithy/core/retry";
 import { EcrRequestError, ImageNotFoundError, RepositoryNotFoundError } from "./errors";
 import { ImageRef } from "./image";
+import { configuredRate, Pacer } from "./pace";
 import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
 
 /** Where to send ECR calls, and when to give up on them. */
@@ -52,36 +54,70 @@ export interface EcrTransport {
 
 export type TransportFactory = (target: EcrTarget) => EcrTransport;
 
-/** The real transport: an ECRClient built for this target. */
+/**
+ * ECR clients shared by every ImageScan in the provider process: one per region,
+ * endpoint, profile and tuning, so that they share a connection pool, resolved
+ * credentials and the adaptive retry mode's rate limiter. A cache in this module, which
+ * the provider loads at call time: nothing the serialized provider holds reaches it.
+ */
+const clients = new Map<string, ECRClient>();
+/** One pacer per client and operation (see pace.ts). */
+const pacers = new Map<string, Pacer>();
+
+function sharedClient(target: EcrTarget, tuning: EcrTuning): { key: string; client: ECRClient } {
+    const key = JSON.stringify([target.region ?? null, target.endpoint ?? null, target.profile ?? null, tuning]);
+    let client = clients.get(key);
+    if (!client) {
+        // Adaptive: the standard strategy plus a client-side rate limiter that slows down
+        // when ECR throttles. Both treat LimitExceededException as throttling and would
+        // retry it; for StartImageScan that only burns time, as the quota answer is final.
+        // Refusing the retry token makes the SDK surface the original error at once.
+        const retryStrategy = new AdaptiveRetryStrategy(tuning.maxAttempts ?? 3);
+        const refresh = retryStrategy.refreshRetryTokenForRetry.bind(retryStrategy);
+        retryStrategy.refreshRetryTokenForRetry = (token, info) =>
+            info.error?.name === "LimitExceededException" ? Promise.reject(info.error) : refresh(token, info);
+        client = new ECRClient({
+            region: target.region,
+            endpoint: target.endpoint,
+            profile: target.profile,
+            retryStrategy,
+            requestHandler: {
+                connectionTimeout: tuning.connectionTimeoutMs ?? 5_000,
+                requestTimeout: tuning.requestTimeoutMs ?? 20_000,
+                // Without this the handler only logs a warning and keeps waiting.
+                throwOnRequestTimeout: true,
+            },
+        });
+        clients.set(key, client);
+    }
+    return { key, client };
+}
+
+/** The real transport: the shared client for this target, paced, with this operation's abort signal. */
 export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTransport {
     // The SDK warns once per process that its 2027 releases need Node 22. It is not
     // actionable per resource, so it stays quiet unless the user chose otherwise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    // The standard strategy treats LimitExceededException as throttling and retries it.
-    // For StartImageScan that only burns time: the quota answer is final. Refusing the
-    // retry token makes the SDK surface the original error at once.
-    const retryStrategy = new StandardRetryStrategy(tuning.maxAttempts ?? 3);
-    const refresh = retryStrategy.refreshRetryTokenForRetry.bind(retryStrategy);
-    retryStrategy.refreshRetryTokenForRetry = (token, info) =>
-        info.error?.name === "LimitExceededException" ? Promise.reject(info.error) : refresh(token, info);
-    const client = new ECRClient({
-        region: target.region,
-        endpoint: target.endpoint,
-        profile: target.profile,
-        retryStrategy,
-        requestHandler: {
-            connectionTimeout: tuning.connectionTimeoutMs ?? 5_000,
-            requestTimeout: tuning.requestTimeoutMs ?? 20_000,
-            // Without this the handler only logs a warning and keeps waiting.
-            throwOnRequestTimeout: true,
-        },
-    });
+    const { key, client } = sharedClient(target, tuning);
+    const rate = configuredRate();
     const options = { abortSignal: target.signal };
+    const send = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+        if (rate > 0) {
+            const id = `${key} ${operation}`;
+            let pacer = pacers.get(id);
+            if (!pacer) {
+                pacer = new Pacer(rate);
+                pacers.set(id, pacer);
+            }
+            await pacer.take();
+        }
+        return call();
+    };
     return {
-        describeImages: (input) => client.send(new DescribeImagesCommand(input), options),
-        startImageScan: (input) => client.send(new StartImageScanCommand(input), options),
-        describeImageScanFindings: (input) => client.send(new DescribeImageScanFindingsCommand(input), options),
-        batchGetImage: (input) => client.send(new BatchGetImageCommand(input), options),
+        describeImages: (input) => send("DescribeImages", () => client.send(new DescribeImagesCommand(input), options)),
+        startImageScan: (input) => send("StartImageScan", () => client.send(new StartImageScanCommand(input), options)),
+        describeImageScanFindings: (input) => send("DescribeImageScanFindings", () => client.send(new DescribeImageScanFindingsCommand(input), options)),
+        batchGetImage: (input) => send("BatchGetImage", () => client.send(new BatchGetImageCommand(input), options)),
         region: () => client.config.region(),
     };
 }

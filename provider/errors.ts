@@ -86,6 +86,11 @@ export class EmptyIndexError extends ImageScanBaseError {
     }
 }
 
+/** A setting from the environment that ImageScan cannot use. */
+export class EnvironmentError extends ImageScanBaseError {
+    readonly name = "EnvironmentError" as const;
+}
+
 /** TLS failures carry OpenSSL's codes, not an AWS error name. */
 const TLS_CODES = /^(EPROTO|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
@@ -209,12 +214,13 @@ export type ImageScanError =
     | ImageNotFoundError
     | PlatformNotFoundError
     | EmptyIndexError
+    | EnvironmentError
     | EcrRequestError
     | ScanTimeoutError
     | GateFailedError
     | UnexpectedError;
 
-const NAMES = ["RepositoryNotFoundError", "ImageNotFoundError", "PlatformNotFoundError", "EmptyIndexError", "EcrRequestError", "ScanTimeoutError", "GateFailedError", "UnexpectedError"];
+const NAMES = ["RepositoryNotFoundError", "ImageNotFoundError", "PlatformNotFoundError", "EmptyIndexError", "EnvironmentError", "EcrRequestError", "ScanTimeoutError", "GateFailedError", "UnexpectedError"];
 
 /** Errors as the user sees them: ImageScan's own pass through; anything else is wrapped. */
 export function userFacing(step: string, e: unknown): Error {

@@ -18,9 +18,13 @@
 // - enhanced(repository, scan): the repository is on enhanced (Inspector) scanning:
 //   StartImageScan is refused ("This feature is disabled") and DescribeImageScanFindings
 //   answers ACTIVE, with `scan`'s findings, as ECR does with continuous scanning.
+// - rateLimit({ perSecond, burst }): ECR's API rate limits, a token bucket per
+//   operation; past it, 400 ThrottlingException "Rate exceeded", not forwarded. On by
+//   default at a conservative 20 requests/s for each operation, burst 20; kept by reset().
 
 import * as http from "http";
 import { AddressInfo } from "net";
+import { TokenBucket } from "./bucket";
 
 export type Fault =
     | { kind: "status"; status: number; code?: string; message?: string }
@@ -38,6 +42,8 @@ export interface Call {
     answeredAt?: number;
     /** True when holdInProgress rewrote the answer to IN_PROGRESS. */
     held?: boolean;
+    /** True when the rate limit answered ThrottlingException. */
+    throttled?: boolean;
     /** For an error answer: its AWS error type, e.g. "ThrottlingException". */
     error?: string;
     /** Set when the proxy answered itself (an injected fault): moto never saw it. */
@@ -94,8 +100,17 @@ export interface RecordingProxy {
     holdInProgress(ms: number): void;
     /** Puts a repository on enhanced scanning (see the header). */
     enhanced(repository: string, scan: EnhancedScan): void;
+    /** ECR's per-operation rate limits (see the header); undefined turns them off. */
+    rateLimit(limit: RateLimit | undefined): void;
     close(): Promise<void>;
 }
+
+export interface RateLimit {
+    perSecond: number;
+    burst: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 20, burst: 20 };
 
 /** Media types of an image index: ECR scans none of them. */
 const INDEX_TYPES = ["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"];
@@ -113,6 +128,19 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     /** Digest -> when its first successful StartImageScan answered (epoch ms). */
     const startedAt = new Map<string, number>();
     const enhancedRepos = new Map<string, EnhancedScan>();
+    let limit: RateLimit | undefined = DEFAULT_RATE_LIMIT;
+    const buckets = new Map<string, TokenBucket>();
+    const allowed = (operation: string) => {
+        if (!limit) {
+            return true;
+        }
+        let bucket = buckets.get(operation);
+        if (!bucket) {
+            bucket = new TokenBucket(limit.perSecond, limit.burst);
+            buckets.set(operation, bucket);
+        }
+        return bucket.take();
+    };
     /** Digest -> why ECR cannot scan it ("" when it can), from its manifest. */
     const unscannable = new Map<string, string>();
 
@@ -276,6 +304,12 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
             };
 
             const fault = faults.get(operation)?.shift();
+            // ECR's front door: the per-operation rate limit, before anything else answers.
+            if (!fault && targetHeader && !allowed(operation)) {
+                call.throttled = true;
+                answer(400, { __type: "ThrottlingException", message: "Rate exceeded" });
+                return;
+            }
             if (!fault && throttle && targetHeader && (!throttle.operations || throttle.operations.includes(operation))) {
                 throttle.seen++;
                 if (throttle.seen % throttle.every === 0) {
@@ -391,6 +425,10 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
         },
         enhanced: (repository, scan) => {
             enhancedRepos.set(repository, scan);
+        },
+        rateLimit: (l) => {
+            limit = l;
+            buckets.clear();
         },
         close: () =>
             new Promise<void>((resolve) => {
