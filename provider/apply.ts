@@ -42,7 +42,7 @@ interface Run {
  */
 export async function apply(ctx: Context, inputs: ImageScanInputs, olds?: ImageScanOutputs): Promise<ImageScanOutputs> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), inputs.timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
+    const cancel = ctx.timer(inputs.timeoutSeconds * 1000 + DEADLINE_GRACE_MS, () => controller.abort());
     try {
         const run: Run = {
             ctx,
@@ -71,7 +71,7 @@ export async function apply(ctx: Context, inputs: ImageScanInputs, olds?: ImageS
         }
         return outputs(inputs, image, scans, verdict.ignored);
     } finally {
-        clearTimeout(timer);
+        cancel();
     }
 }
 

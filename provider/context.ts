@@ -15,6 +15,8 @@ export interface ImageScanProviderOptions {
     transport?: TransportFactory;
     /** Progress and warning lines. The engine shows a dynamic provider's stdout. */
     log?: (line: string) => void;
+    /** Runs `fn` after `ms` of real time; returns a cancel. Defaults to setTimeout. */
+    timer?: (ms: number, fn: () => void) => () => void;
 }
 
 export interface Context {
@@ -25,6 +27,8 @@ export interface Context {
     transport(target: EcrTarget): EcrTransport;
     /** `call`, tried again after transient ECR errors until `deadline` (epoch ms). */
     persist<T>(deadline: number, call: () => Promise<T>): Promise<T>;
+    /** Runs `fn` after `ms` of real time; returns a cancel. */
+    timer(ms: number, fn: () => void): () => void;
 }
 
 export function context(options: ImageScanProviderOptions): Context {
@@ -35,6 +39,12 @@ export function context(options: ImageScanProviderOptions): Context {
         random: options.random,
         log: (line) => (options.log ?? console.log)(line),
         transport: (target) => (options.transport ?? sdkTransport)(target),
+        timer:
+            options.timer ??
+            ((ms, fn) => {
+                const t = setTimeout(fn, ms);
+                return () => clearTimeout(t);
+            }),
         persist: (deadline, call) =>
             retryTransient(call, {
                 deadline,

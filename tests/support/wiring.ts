@@ -1,7 +1,7 @@
 // The README's wiring example, as a program the mocks test runs.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageScan } from "pulumi-ecr-imagescan";
+import { ImageScan } from "../../provider/index";
 
 export function program() {
     const repo = new aws.ecr.Repository("web", { name: "web", imageScanningConfiguration: { scanOnPush: true } });
