@@ -3,6 +3,7 @@
 //   pulumi config set repositoryName web
 //   pulumi config set imageTag latest          # or imageDigest sha256:…
 //   pulumi config set failOnSeverity HIGH      # optional gate
+//   pulumi config set --path 'platforms[0]' linux/arm64   # optional: an index's platforms
 //   pulumi up
 //
 // Region, profile and endpoint come from the AWS provider's own config (aws:region,
@@ -20,8 +21,10 @@ const scan = new ImageScan("image-scan", {
     failOnSeverity: config.get("failOnSeverity") as Severity | undefined,
     rescanAfterHours: config.getNumber("rescanAfterHours"),
     ignoreFindings: config.getObject<(string | IgnoreFindingArgs)[]>("ignoreFindings"),
+    platforms: config.getObject<string[]>("platforms"),
 });
 
+export const imageUri = scan.imageUri;
 export const imageDigest = scan.imageDigest;
 export const scanStatus = scan.scanStatus;
 export const scanType = scan.scanType;
@@ -32,3 +35,5 @@ export const scanCompletedAt = scan.scanCompletedAt;
 export const nextScanAllowedAt = scan.nextScanAllowedAt;
 export const adoptedExistingScan = scan.adoptedExistingScan;
 export const ignoredFindings = scan.ignoredFindings;
+// One entry per image scanned: the image, or each platform image of an index.
+export const images = scan.images;

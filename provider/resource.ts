@@ -3,7 +3,7 @@
 import * as awsConfig from "@pulumi/aws/config";
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
-import { FindingSummary, IgnoredFinding, Severity } from "./types";
+import { FindingSummary, IgnoredFinding, ImageEntry, Severity } from "./types";
 
 /** One accepted finding: it does not count for the gate until `until` passes. */
 export interface IgnoreFindingArgs {
@@ -45,6 +45,8 @@ export interface ImageScanArgs {
     failOnSeverity?: pulumi.Input<Severity>;
     /** Findings the gate leaves out: names, or {name, until?, reason?}. */
     ignoreFindings?: pulumi.Input<pulumi.Input<string | IgnoreFindingArgs>[]>;
+    /** For an image index (a multi-platform image, or a buildx push): which platform images to scan, e.g. ["linux/amd64"]. Unset: all. */
+    platforms?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 
@@ -83,6 +85,8 @@ export class ImageScan extends pulumi.dynamic.Resource {
     public readonly adoptedExistingScan!: pulumi.Output<boolean>;
     /** Every finding at or above failOnSeverity that an ignoreFindings entry left out. */
     public readonly ignoredFindings!: pulumi.Output<IgnoredFinding[]>;
+    /** One entry per image scanned: the image, or each platform image of an index. */
+    public readonly images!: pulumi.Output<ImageEntry[]>;
 
     constructor(name: string, args: ImageScanArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
@@ -109,6 +113,7 @@ export class ImageScan extends pulumi.dynamic.Resource {
             topFindings: undefined,
             adoptedExistingScan: undefined,
             ignoredFindings: undefined,
+            images: undefined,
         };
         // One object for all resources: the engine serializes it once per program run and
         // reuses the text (it caches by object).

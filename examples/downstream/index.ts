@@ -10,6 +10,13 @@
 
 import * as pulumi from "@pulumi/pulumi";
 
+interface ImageEntry {
+    platform?: string;
+    imageDigest: string;
+    scanStatus: string;
+    findingsTotal: number;
+}
+
 interface IgnoredFinding {
     name: string;
     severity: string;
@@ -32,6 +39,12 @@ const counts = scanStack.requireOutput("findingSeverityCounts") as pulumi.Output
 const ignored = scanStack.getOutput("ignoredFindings").apply((v) => ((v ?? []) as IgnoredFinding[]).filter(stillAccepted));
 
 export const scannedDigest = imageDigest;
+// What was scanned: the image itself, or each platform image of an index (multi-platform
+// builds, and buildx pushes with attestations). Stacks written before `images` existed
+// had one image.
+export const scannedImages = scanStack
+    .getOutput("images")
+    .apply((v) => ((v ?? []) as ImageEntry[]).map((i) => ({ platform: i.platform ?? "(single image)", imageDigest: i.imageDigest, scanStatus: i.scanStatus, findingsTotal: i.findingsTotal })));
 export const blockingFindings = pulumi.all([counts, ignored]).apply(([c, accepted]) =>
     blockingSeverities.reduce((n, s) => n + Math.max(0, (c[s] ?? 0) - accepted.filter((f) => f.severity === s).length), 0),
 );
