@@ -99,8 +99,13 @@ export interface Lab {
     provider(options?: ImageScanProviderOptions): ImageScanProvider;
     /** `check`, with the lab's endpoint; fails the test on any failure. */
     inputs(provider: ImageScanProvider, raw: Record<string, unknown>): Promise<ImageScanInputs>;
-    /** Another workspace (its own state and PULUMI_HOME), e.g. with another PATH. */
-    workspace(env?: Record<string, string>): Workspace;
+    /** Another workspace (its own PULUMI_HOME, and state unless `backend` says where), e.g. with another PATH. */
+    workspace(env?: Record<string, string>, backend?: string): Workspace;
+    /**
+     * A new S3 bucket on moto's S3 (the same loopback server), and the backend URL with
+     * which Pulumi keeps its state there: `s3://<bucket>?endpoint=…&use_path_style=true&region=…`.
+     */
+    stateBucket(name: string): Promise<string>;
     /** A new stack of `cwd`'s program, configured for this lab's ECR (in `ws`, default the lab's). */
     stack(name: string, cwd: string, config?: Record<string, string>, ws?: Workspace): Promise<void>;
     /** `pulumi <args>`: timed, the provider host's memory sampled, ECR calls recorded. */
@@ -216,10 +221,15 @@ export async function openLab(opts: LabOptions = {}): Promise<Lab> {
             assert.deepEqual(result.failures ?? [], []);
             return result.inputs as ImageScanInputs;
         },
-        workspace: (env = {}) => {
-            const other = workspace({ ...awsEnv, ...env });
+        workspace: (env = {}, backend) => {
+            const other = workspace({ ...awsEnv, ...env }, { backend });
             closers.push(() => other.cleanup());
             return other;
+        },
+        stateBucket: async (name) => {
+            const res = await fetch(`${moto.url}/${name}`, { method: "PUT" });
+            assert.equal(res.status, 200, `moto refused the bucket ${name}: ${await res.text()}`);
+            return `s3://${name}?endpoint=${encodeURIComponent(moto.url)}&use_path_style=true&region=${fx.REGION}`;
         },
         stack: async (name, cwd, config = {}, into = ws) => {
             await into.initStack(name, cwd);

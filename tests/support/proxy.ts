@@ -50,6 +50,10 @@ export interface Call {
     injected?: Fault["kind"];
     /** Set when the proxy answered as ECR would, where moto differs. */
     emulated?: "unsupported" | "enhanced";
+    /** The caller, when it used an endpoint of `${url}/c/<client>`. */
+    client?: string;
+    /** The answer's scan status, for DescribeImageScanFindings answered 200. */
+    scanStatus?: string;
 }
 
 /** A finding of Amazon Inspector, as enhanced scanning reports it. */
@@ -289,7 +293,11 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
             } catch {
                 body = {};
             }
-            const call: Call = { operation, status: 0, body, at: Date.now() };
+            // An endpoint of `${url}/c/<name>` tells callers apart (a stack, say): recorded
+            // as `client`, and removed before the request goes on.
+            const tagged = /^\/c\/([^/]+)(\/.*)?$/.exec(req.url ?? "");
+            const path = tagged ? (tagged[2] ?? "/") : req.url;
+            const call: Call = { operation, status: 0, body, at: Date.now(), client: tagged?.[1] };
             calls.push(call);
             res.on("finish", () => {
                 call.answeredAt = Date.now();
@@ -340,7 +348,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
                         host: upstream.hostname,
                         port: upstream.port,
                         method: req.method,
-                        path: req.url,
+                        path,
                         headers: { ...req.headers, host: upstream.host },
                     },
                     (upRes) => {
@@ -369,6 +377,13 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
                                     } catch {
                                         // not JSON: pass it through unchanged
                                     }
+                                }
+                            }
+                            if (call.status === 200 && operation === "DescribeImageScanFindings") {
+                                try {
+                                    call.scanStatus = (JSON.parse(payload.toString()) as { imageScanStatus?: { status?: string } }).imageScanStatus?.status;
+                                } catch {
+                                    // not JSON: no status to note
                                 }
                             }
                             res.writeHead(upRes.statusCode ?? 502, headers);

@@ -102,7 +102,7 @@ export function killTree(pids: number[], signal: NodeJS.Signals = "SIGKILL"): vo
  * A workspace: file backend under a new temp dir; AWS variables from `awsEnv`.
  * The caller's PATH must already hold `pulumi` (scripts/pulumi-cli.sh).
  */
-export function workspace(awsEnv: Record<string, string>, opts: { dir?: string; keep?: boolean } = {}): Workspace {
+export function workspace(awsEnv: Record<string, string>, opts: { dir?: string; keep?: boolean; backend?: string } = {}): Workspace {
     const keep = opts.keep ?? false;
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "imagescan-pulumi-"));
     const stateDir = path.join(dir, "state");
@@ -110,7 +110,7 @@ export function workspace(awsEnv: Record<string, string>, opts: { dir?: string; 
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         ...awsEnv,
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_BACKEND_URL: opts.backend ?? `file://${stateDir}`,
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         // @pulumi/aws is a dependency, but only its config module is used: no plugin.
