@@ -2,9 +2,10 @@
 // and the log. Tests inject them; a provider built with none gets the real ones here, at
 // call time, so that the serialized provider captures no function values.
 
-import { EcrTarget, EcrTransport, sdkTransport, TransportFactory } from "./ecr";
+import { sdkTransport } from "./ecr";
 import { EcrRequestError } from "./errors";
 import { retryTransient } from "./poll";
+import { EcrTarget, EcrTransport, TransportFactory } from "./transport";
 
 /** Test seams. A provider built with none uses the real clock, sleep and SDK. */
 export interface ImageScanProviderOptions {

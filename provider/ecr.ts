@@ -7,52 +7,19 @@
 
 import {
     BatchGetImageCommand,
-    BatchGetImageCommandInput,
-    BatchGetImageCommandOutput,
     DescribeImageScanFindingsCommand,
-    DescribeImageScanFindingsCommandInput,
-    DescribeImageScanFindingsCommandOutput,
     DescribeImagesCommand,
-    DescribeImagesCommandInput,
-    DescribeImagesCommandOutput,
     ECRClient,
     StartImageScanCommand,
-    StartImageScanCommandInput,
-    StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
 import { AdaptiveRetryStrategy, isThrottlingError } from "@smithy/core/retry";
 import { EcrRequestError, ImageNotFoundError, RepositoryNotFoundError } from "./errors";
 import { ImageRef } from "./image";
 import { configuredRate, Pacer } from "./pace";
+import { BatchGetImageResponse, DescribeImageScanFindingsResponse, DescribeImagesResponse, EcrTarget, EcrTransport, EcrTuning } from "./transport";
+
+export type { EcrTarget, EcrTransport, EcrTuning, TransportFactory } from "./transport";
 import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
-
-/** Where to send ECR calls, and when to give up on them. */
-export interface EcrTarget {
-    region?: string;
-    endpoint?: string;
-    profile?: string;
-    /** Aborts calls in flight when the operation's deadline passes. */
-    signal?: AbortSignal;
-}
-
-/** Client limits. A hung connection must not outlive timeoutSeconds. */
-export interface EcrTuning {
-    connectionTimeoutMs?: number;
-    requestTimeoutMs?: number;
-    maxAttempts?: number;
-}
-
-/** The raw calls. The SDK implements it; tests stub it for paths moto cannot produce. */
-export interface EcrTransport {
-    describeImages(input: DescribeImagesCommandInput): Promise<DescribeImagesCommandOutput>;
-    startImageScan(input: StartImageScanCommandInput): Promise<StartImageScanCommandOutput>;
-    describeImageScanFindings(input: DescribeImageScanFindingsCommandInput): Promise<DescribeImageScanFindingsCommandOutput>;
-    batchGetImage(input: BatchGetImageCommandInput): Promise<BatchGetImageCommandOutput>;
-    /** The region the client resolved (input, else the SDK default chain). */
-    region(): Promise<string>;
-}
-
-export type TransportFactory = (target: EcrTarget) => EcrTransport;
 
 /**
  * ECR clients shared by every ImageScan in the provider process: one per region,
@@ -204,7 +171,7 @@ export class Ecr {
     /** DescribeImages by digest, else by tag. Throws a typed not-found error. */
     async resolveImage(): Promise<ResolvedImage> {
         const { repositoryName, registryId, imageDigest, imageTag } = this.image;
-        let out: DescribeImagesCommandOutput;
+        let out: DescribeImagesResponse;
         try {
             out = await this.transport.describeImages({ repositoryName, registryId, imageIds: [imageDigest ? { imageDigest } : { imageTag }] });
         } catch (e) {
@@ -220,7 +187,7 @@ export class Ecr {
     /** The manifest of an image index (BatchGetImage), as ECR stores it. */
     async readManifest(imageDigest: string, mediaTypes: string[]): Promise<string> {
         const { repositoryName, registryId } = this.image;
-        let out: BatchGetImageCommandOutput;
+        let out: BatchGetImageResponse;
         try {
             out = await this.transport.batchGetImage({ repositoryName, registryId, imageIds: [{ imageDigest }], acceptedMediaTypes: mediaTypes });
         } catch (e) {
@@ -270,8 +237,8 @@ export class Ecr {
         const request = { repositoryName: this.image.repositoryName, registryId: this.image.registryId, imageId: { imageDigest }, maxResults: PAGE_SIZE };
         const findings: FindingSummary[] = [];
         let scanType: ScanType = "BASIC";
-        let first: DescribeImageScanFindingsCommandOutput | undefined;
-        let page: DescribeImageScanFindingsCommandOutput | undefined;
+        let first: DescribeImageScanFindingsResponse | undefined;
+        let page: DescribeImageScanFindingsResponse | undefined;
         do {
             try {
                 page = await this.transport.describeImageScanFindings(page ? { ...request, nextToken: page.nextToken } : request);
@@ -332,7 +299,7 @@ export class Ecr {
             scanType,
             scanCompletedAt: head?.imageScanCompletedAt?.toISOString(),
             vulnerabilitySourceUpdatedAt: head?.vulnerabilitySourceUpdatedAt?.toISOString(),
-            findingSeverityCounts: Object.fromEntries(Object.entries(head?.findingSeverityCounts ?? {}).filter(([, n]) => typeof n === "number")),
+            findingSeverityCounts: Object.fromEntries(Object.entries(head?.findingSeverityCounts ?? {}).filter((e): e is [string, number] => typeof e[1] === "number")),
             findings,
             complete: !page.nextToken,
         };
