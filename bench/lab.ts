@@ -7,4 +7,5 @@ export { byOperation, MANY, openLab } from "../tests/support/lab";
 export type { CliRun, Lab } from "../tests/support/lab";
 
 export const NOSCAN = path.join(REPO_ROOT, "bench/noscan");
+export const DYNAMIC = path.join(REPO_ROOT, "bench/dynamic");
 export const AWS_CLI = path.join(REPO_ROOT, ".tools/venv/bin/aws");

@@ -10,9 +10,11 @@ import * as path from "path";
 import { parseArgs } from "./args";
 import { measureBaseline } from "./baseline";
 import { REPO_ROOT } from "../tests/support/pulumi";
-import { AWS_CLI, Lab, MANY, NOSCAN, openLab } from "./lab";
+import { AWS_CLI, DYNAMIC, Lab, MANY, NOSCAN, openLab } from "./lab";
 import { loadAverage, machine } from "./machine";
+import { measureIndexes } from "./indexes";
 import { measureImageScan, measurePinned } from "./measure";
+import { scalePlot } from "./plot";
 import { BenchResults, renderReport } from "./report";
 import { measureSchedule, ScheduleResult } from "./schedule";
 import { measureStartup } from "./startup";
@@ -52,7 +54,7 @@ function scheduleProblems(s: ScheduleResult): string[] {
 
 /** Stack config files in the program directories: the bench keeps its own out of the repo. */
 function stackFiles(): string[] {
-    return [REPO_ROOT, MANY, NOSCAN].flatMap((dir) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(dir, f)));
+    return [REPO_ROOT, MANY, NOSCAN, DYNAMIC].flatMap((dir) => fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => path.join(dir, f)));
 }
 
 async function run(lab: Lab, results: BenchResults): Promise<void> {
@@ -76,6 +78,29 @@ async function run(lab: Lab, results: BenchResults): Promise<void> {
         results.pinned = await measurePinned(lab);
         results.problems.push(...results.pinned.problems);
         log("pinned-digest no-op up and preview done");
+    }
+    if (o.parts.includes("scale")) {
+        results.scale = [];
+        // The adaptive-only comparison runs at the largest N, beside the default pacing.
+        const variants: [number, string | undefined][] = [...o.scale.map((n): [number, string | undefined] => [n, undefined])];
+        if (!o.smoke) {
+            variants.push([Math.max(...o.scale), "0"]);
+        }
+        for (const [n, pacing] of variants) {
+            const x = await measureImageScan(lab, n, 1, pacing);
+            results.scale.push(x);
+            results.problems.push(...x.problems.map((p) => `scale N=${n}${pacing === undefined ? "" : ` pacing ${pacing}`}: ${p}`));
+            log(`scale N=${n}${pacing === undefined ? "" : ` (pacing ${pacing})`}: up ${fixed(x.up.seconds)} s, ${x.up.throttled} throttled; no-op up ${fixed(x.noop.seconds)} s; preview ${fixed(x.preview.seconds)} s`);
+        }
+        const svg = path.join(path.dirname(o.out), o.smoke ? `imagescan-bench-scale-${Date.now()}.svg` : "BENCHMARKS-scale.svg");
+        fs.writeFileSync(svg, await scalePlot(results.scale));
+        results.plot = path.relative(path.dirname(o.out), svg);
+        log(`scale plot: ${svg}`);
+    }
+    if (o.parts.includes("indexes")) {
+        results.indexes = await measureIndexes(lab, o.indexes);
+        results.problems.push(...results.indexes.problems);
+        log(`indexes N=${o.indexes}: up ${fixed(results.indexes.up.seconds)} s; rebuild ${fixed(results.indexes.rebuild.seconds)} s, ${results.indexes.rebuild.calls.StartImageScan ?? 0} StartImageScan`);
     }
     if (o.parts.includes("schedule")) {
         log(`poll schedule: T = ${o.holds.join(", ")} s, ${o.scheduleRuns} image(s) per method and T, concurrently (takes a little over the longest T plus the SDK waiter's last step)`);

@@ -8,6 +8,7 @@ import { Machine } from "./machine";
 import { ImageScanRun, Phase, PinnedRun, PROVIDER_BUDGET_BYTES } from "./measure";
 import { METHOD_NAMES, METHODS, Method, ScheduleResult } from "./schedule";
 import { cliWaiterModel, imageScanModel, PREVIOUS_BACKOFF, ranges, ScheduleModel, sdkWaiterModel, simulate, sweepSummary } from "./simulate";
+import { IndexRun } from "./indexes";
 import { StartupResult } from "./startup";
 import { fixed, kib, median, medianRange, mib } from "./stats";
 
@@ -16,6 +17,11 @@ export interface BenchResults {
     command: string;
     machine?: Machine;
     imagescan: ImageScanRun[];
+    /** One stack of N ImageScans under ECR's emulated rate limits, per N (and pacing). */
+    scale?: ImageScanRun[];
+    /** The scale plot, relative to the report. */
+    plot?: string;
+    indexes?: IndexRun;
     baseline: BaselineRun[];
     pinned?: PinnedRun;
     schedule?: ScheduleResult;
@@ -113,7 +119,7 @@ function perN(r: BenchResults): string {
                 `${callsCell(ours.map((x) => x.up))} (${fixed(upTotal / n, 1)} per scan)`,
                 callsCell(ours.map((x) => x.noop)),
                 callsCell(ours.map((x) => x.preview)),
-                base.length ? `${callsCell(base.map((x) => ({ seconds: 0, code: 0, calls: x.calls })))} (${fixed(baseTotal / n, 1)} per image)` : "–",
+                base.length ? `${callsCell(base.map((x) => ({ seconds: 0, code: 0, calls: x.calls, throttled: 0 })))} (${fixed(baseTotal / n, 1)} per image)` : "–",
                 base.length ? fixed(upTotal / baseTotal, 2) : "–",
             ];
         }),
@@ -336,7 +342,7 @@ function budgetSection(r: BenchResults): string {
         const max = Math.max(...bytes);
         rows.push([
             "`__provider` per resource in state",
-            `at most 64 KiB (${PROVIDER_BUDGET_BYTES} B)`,
+            `at most 4 KiB (${PROVIDER_BUDGET_BYTES} B) installed from the package`,
             `${max} B (${kib(max)}), the largest of ${bytes.length} resources`,
             verdict(max <= PROVIDER_BUDGET_BYTES),
         ]);
@@ -346,6 +352,125 @@ function budgetSection(r: BenchResults): string {
             "`--skip-preview`; a plain `pulumi up` diffs twice (its preview, then the update) and so makes 2 DescribeImages per tag-only resource.",
         "",
         table(["what", "budget", "measured", "verdict"], rows),
+    ].join("\n");
+}
+
+/** ImageScan 0.1, as the previous BENCHMARKS.md measured it (main at d306690, by-value provider). */
+const V01 = { providerBytes: 53_570, resourceKiB: "112–115", previewS: 4.33, noscanS: 2.46 };
+const START_BUDGET_S = 0.5;
+
+function scaleSection(r: BenchResults): string {
+    const runs = r.scale ?? [];
+    if (runs.length === 0) {
+        return "(not run)";
+    }
+    const label = (x: ImageScanRun) => (x.pacing === undefined ? "paced (default, 10/s per operation)" : x.pacing === "0" ? "SDK adaptive mode only" : `paced ${x.pacing}/s`);
+    const throttledShare = (x: ImageScanRun) => {
+        const all = totalCalls(x.up.calls) + x.up.throttled;
+        return all ? (x.up.throttled / all) * 100 : 0;
+    };
+    const rows = runs.map((x) => [
+        String(x.n),
+        label(x),
+        fixed(x.up.seconds, 1),
+        fixed(x.noop.seconds, 1),
+        fixed(x.preview.seconds, 1),
+        `${callsCell([x.up])}; throttled ${x.up.throttled} (${fixed(throttledShare(x), 1)} %)`,
+        `${totalCalls(x.noop.calls)} / ${totalCalls(x.preview.calls)}`,
+        x.up.providerPeakKiB === undefined ? "–" : mib(x.up.providerPeakKiB),
+        kib(median(x.resourceBytes)),
+        x.problems.length ? `**${x.problems.length} problem(s)**` : "ok",
+    ]);
+    const paced = runs.filter((x) => x.pacing === undefined).sort((a, b) => a.n - b.n);
+    const big = paced.filter((x) => x.n >= 10);
+    const per = (x: ImageScanRun) => x.up.seconds / x.n;
+    const linear =
+        big.length >= 2
+            ? `Per ImageScan, the create \`pulumi up\` took ${big.map((x) => `${fixed(per(x), 2)} s at N=${x.n}`).join(", ")}; ` +
+              `ECR calls per ImageScan: ${big.map((x) => fixed((totalCalls(x.up.calls) + x.up.throttled) / x.n, 2)).join(", ")}. ` +
+              `${verdict(per(big[big.length - 1]) <= per(big[0]) * 1.25)} linear in N or better (time per ImageScan at the largest N within 1.25× that at N=${big[0].n}).`
+            : "";
+    const largest = paced[paced.length - 1];
+    const goals = largest
+        ? [
+              `- N=${largest.n}: ${largest.up.code === 0 ? "zero" : "some"} failed resources in the create up ${verdict(largest.up.code === 0)}; ` +
+                  `throttled answers ${fixed(throttledShare(largest), 1)} % of calls ${verdict(throttledShare(largest) < 5)} (goal: under 5 %); ` +
+                  `no-op up ${totalCalls(largest.noop.calls)} calls for ${largest.n} tag-only ImageScans ${verdict(totalCalls(largest.noop.calls) <= largest.n)} (budget: 1 DescribeImages each); ` +
+                  `state per resource ${kib(median(largest.resourceBytes))}, \`__provider\` ${Math.max(...largest.providerBytes)} B ${verdict(Math.max(...largest.providerBytes) <= PROVIDER_BUDGET_BYTES)}.`,
+          ]
+        : [];
+    return [
+        "One stack of `examples/many` with N tag-only ImageScans on N new images, with ECR's rate limits emulated at the " +
+            "proxy (a token bucket per operation, 20 requests/s, burst 20, answering ThrottlingException past it). Create " +
+            "`pulumi up`, no-op `pulumi up`, `pulumi preview`, one run each. The provider paces its ECR calls per operation " +
+            "(`IMAGESCAN_ECR_REQUESTS_PER_SECOND`, default 10) on one shared client per region and endpoint, in the SDK's " +
+            "adaptive retry mode; the adaptive-only row sets the pacing to 0, for comparison.",
+        "",
+        table(["N", "ECR calls paced", "create up (s)", "no-op up (s)", "preview (s)", "ECR calls, create up", "calls no-op / preview", "provider peak RSS", "state per resource", "checks"], rows),
+        "",
+        linear,
+        "",
+        ...goals,
+        "",
+        r.plot ? `![Wall time and ECR calls against N](${r.plot})` : "",
+    ].join("\n");
+}
+
+function indexSection(r: BenchResults): string {
+    const x = r.indexes;
+    if (!x) {
+        return "(not run)";
+    }
+    const per = (p: Phase) => OPS.concat(["BatchGetImage"]).filter((op) => p.calls[op]).map((op) => `${fixed((p.calls[op] ?? 0) / x.n, 1)} ${op}`).join(", ");
+    return [
+        `One stack of N=${x.n} ImageScans on image indexes as \`docker buildx build --platform linux/amd64,linux/arm64 --push\` ` +
+            `writes them (${x.platforms} platform images and ${x.platforms} attestations each), beside one of N plain images; then a rebuild ` +
+            "of every index that changed only the attestations (each index digest moves: N replaces).",
+        "",
+        table(
+            ["stack", "create `pulumi up` (s)", "ECR calls per create", "throttled"],
+            [
+                [`${x.n} indexes × ${x.platforms} platforms`, fixed(x.up.seconds, 1), per(x.up), String(x.up.throttled)],
+                [`${x.n} plain images`, fixed(x.plain.seconds, 1), per(x.plain), String(x.plain.throttled)],
+                [`rebuild: new attestations only`, fixed(x.rebuild.seconds, 1), per(x.rebuild), String(x.rebuild.throttled)],
+            ],
+        ),
+        "",
+        `- Budget for a create of an index with P platform images: 1 DescribeImages + 1 BatchGetImage + per platform image what a plain image costs. ` +
+            `Measured per index (P=${x.platforms}): ${per(x.up)}; a plain image: ${per(x.plain)}. ` +
+            `${verdict((x.up.calls.BatchGetImage ?? 0) === x.n && (x.up.calls.DescribeImages ?? 0) === x.n && (x.up.calls.StartImageScan ?? 0) === x.platforms * x.n)}`,
+        `- The rebuild that changed only the attestations: ${x.rebuild.calls.StartImageScan ?? 0} StartImageScan ` +
+            `${verdict((x.rebuild.calls.StartImageScan ?? 0) === 0)} (every platform image was scanned in the last 24 h: adopted).`,
+    ].join("\n");
+}
+
+function packageSection(r: BenchResults): string {
+    const runs = [...(r.scale ?? []), ...r.imagescan];
+    const provider = runs.flatMap((x) => x.providerBytes);
+    const resource = runs.flatMap((x) => x.resourceBytes);
+    const st = r.startup ?? [];
+    const base = st.find((x) => x.variant.key === "noscan");
+    const example = st.find((x) => x.variant.key === "example");
+    const added = base && example ? median(example.seconds) - median(base.seconds) : NaN;
+    const rows: string[][] = [];
+    if (provider.length) {
+        rows.push(["`__provider` per copy (inputs and outputs each hold one)", `${Math.max(...provider)} B`, `${V01.providerBytes} B`, `at most 4 KiB: ${verdict(Math.max(...provider) <= PROVIDER_BUDGET_BYTES)}`]);
+        rows.push(["one ImageScan in `pulumi stack export`", kib(median(resource)), `${V01.resourceKiB} KiB`, "–"]);
+    }
+    if (Number.isFinite(added)) {
+        rows.push([
+            "program start: `pulumi preview` of the example, over the same program without ImageScan",
+            `+${fixed(added, 2)} s (${fixed(median(example!.seconds), 2)} vs ${fixed(median(base!.seconds), 2)} s)`,
+            `+${fixed(V01.previewS - V01.noscanS, 2)} s (${V01.previewS} vs ${V01.noscanS} s)`,
+            `at most +${START_BUDGET_S} s: ${verdict(added <= START_BUDGET_S)}`,
+        ]);
+    }
+    return [
+        "ImageScan as users install it: the example programs load the package `pulumi-ecr-imagescan` (here linked by npm " +
+            "workspaces; `tests/e2e/package.spec.ts` installs the `npm pack` tarball into an empty directory and measures the same " +
+            "`__provider`). Beside the figures of ImageScan 0.1, which copied its whole provider into state (the previous BENCHMARKS.md).",
+        "",
+        table(["what", "now (the package)", "ImageScan 0.1", "budget"], rows),
     ].join("\n");
 }
 
@@ -390,6 +515,18 @@ export function renderReport(r: BenchResults): string {
         "## ImageScan and the AWS CLI loop, per N",
         "",
         perN(r),
+        "",
+        "## Scale: one stack, N = 1 to 500",
+        "",
+        scaleSection(r),
+        "",
+        "## Image indexes",
+        "",
+        indexSection(r),
+        "",
+        "## The package: state and program start",
+        "",
+        packageSection(r),
         "",
         "## Poll schedule",
         "",

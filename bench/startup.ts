@@ -2,7 +2,7 @@
 // ECR call is made) for programs with and without ImageScan.
 
 import { REPO_ROOT } from "../tests/support/pulumi";
-import { byOperation, Lab, MANY, NOSCAN } from "./lab";
+import { byOperation, DYNAMIC, Lab, MANY, NOSCAN } from "./lab";
 
 export interface StartupVariant {
     key: string;
@@ -20,6 +20,7 @@ export interface StartupResult {
 export function startupVariants(repositoryName: string, maxN: number): StartupVariant[] {
     return [
         { key: "noscan", label: "bench/noscan: the example's config and exports, no ImageScan", cwd: NOSCAN, config: { repositoryName, imageTag: "img-0" } },
+        { key: "dynamic", label: "bench/dynamic: the same, with one trivial dynamic resource", cwd: DYNAMIC, config: { repositoryName, imageTag: "img-0" } },
         { key: "example", label: "index.ts: the example program, 1 ImageScan (tag)", cwd: REPO_ROOT, config: { repositoryName, imageTag: "img-0" } },
         { key: "many0", label: "examples/many, count 0: imports ImageScan, declares none", cwd: MANY, config: { repositoryName, count: "0" } },
         { key: `many${maxN}`, label: `examples/many, count ${maxN}: ${maxN} ImageScans (tags)`, cwd: MANY, config: { repositoryName, count: String(maxN) } },
