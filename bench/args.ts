@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { REPO_ROOT } from "../tests/support/pulumi";
 
-export type Part = "imagescan" | "scale" | "indexes" | "schedule" | "startup";
-export const PARTS: Part[] = ["imagescan", "scale", "indexes", "schedule", "startup"];
+export type Part = "imagescan" | "scale" | "indexes" | "serializer" | "schedule" | "startup";
+export const PARTS: Part[] = ["imagescan", "scale", "indexes", "serializer", "schedule", "startup"];
 
 export interface BenchOptions {
     /** Image counts for the per-N measurements against the AWS CLI. */

@@ -15,6 +15,7 @@ import { loadAverage, machine } from "./machine";
 import { measureIndexes } from "./indexes";
 import { measureImageScan, measurePinned } from "./measure";
 import { scalePlot } from "./plot";
+import { measureSerializer } from "./serializer";
 import { BenchResults, renderReport } from "./report";
 import { measureSchedule, ScheduleResult } from "./schedule";
 import { measureStartup } from "./startup";
@@ -101,6 +102,10 @@ async function run(lab: Lab, results: BenchResults): Promise<void> {
         results.indexes = await measureIndexes(lab, o.indexes);
         results.problems.push(...results.indexes.problems);
         log(`indexes N=${o.indexes}: up ${fixed(results.indexes.up.seconds)} s; rebuild ${fixed(results.indexes.rebuild.seconds)} s, ${results.indexes.rebuild.calls.StartImageScan ?? 0} StartImageScan`);
+    }
+    if (o.parts.includes("serializer")) {
+        results.serializer = measureSerializer();
+        log("closure serializer measured");
     }
     if (o.parts.includes("schedule")) {
         log(`poll schedule: T = ${o.holds.join(", ")} s, ${o.scheduleRuns} image(s) per method and T, concurrently (takes a little over the longest T plus the SDK waiter's last step)`);

@@ -9,6 +9,7 @@ import { ImageScanRun, Phase, PinnedRun, PROVIDER_BUDGET_BYTES } from "./measure
 import { METHOD_NAMES, METHODS, Method, ScheduleResult } from "./schedule";
 import { cliWaiterModel, imageScanModel, PREVIOUS_BACKOFF, ranges, ScheduleModel, sdkWaiterModel, simulate, sweepSummary } from "./simulate";
 import { IndexRun } from "./indexes";
+import { SerializedSize } from "./serializer";
 import { StartupResult } from "./startup";
 import { fixed, kib, median, medianRange, mib } from "./stats";
 
@@ -22,6 +23,7 @@ export interface BenchResults {
     /** The scale plot, relative to the report. */
     plot?: string;
     indexes?: IndexRun;
+    serializer?: SerializedSize[];
     baseline: BaselineRun[];
     pinned?: PinnedRun;
     schedule?: ScheduleResult;
@@ -465,12 +467,25 @@ function packageSection(r: BenchResults): string {
             `at most +${START_BUDGET_S} s: ${verdict(added <= START_BUDGET_S)}`,
         ]);
     }
+    const ser = r.serializer ?? [];
+    const serializer = ser.length
+        ? [
+              "",
+              "What Pulumi's closure serializer writes for it, measured in a program directory that has the package (`bench/serializer.ts`):",
+              "",
+              table(
+                  ["package", "object serialized", "bytes", "loads by name"],
+                  ser.map((x) => [x.install, x.object, x.error ? `the serializer fails: ${x.error}` : String(x.bytes), x.requires.map((q) => `\`${q}\``).join(", ") || "–"]),
+              ),
+          ]
+        : [];
     return [
         "ImageScan as users install it: the example programs load the package `pulumi-ecr-imagescan` (here linked by npm " +
             "workspaces; `tests/e2e/package.spec.ts` installs the `npm pack` tarball into an empty directory and measures the same " +
             "`__provider`). Beside the figures of ImageScan 0.1, which copied its whole provider into state (the previous BENCHMARKS.md).",
         "",
         table(["what", "now (the package)", "ImageScan 0.1", "budget"], rows),
+        ...serializer,
     ].join("\n");
 }
 
