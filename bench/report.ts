@@ -366,7 +366,7 @@ function scaleSection(r: BenchResults): string {
     if (runs.length === 0) {
         return "(not run)";
     }
-    const label = (x: ImageScanRun) => (x.pacing === undefined ? "paced (default, 10/s per operation)" : x.pacing === "0" ? "SDK adaptive mode only" : `paced ${x.pacing}/s`);
+    const label = (x: ImageScanRun) => (x.pacing === undefined ? "adaptive (the default)" : x.pacing === "0" ? "adaptive" : `paced, ${x.pacing}/s per operation`);
     const throttledShare = (x: ImageScanRun) => {
         const all = totalCalls(x.up.calls) + x.up.throttled;
         return all ? (x.up.throttled / all) * 100 : 0;
@@ -404,9 +404,9 @@ function scaleSection(r: BenchResults): string {
     return [
         "One stack of `examples/many` with N tag-only ImageScans on N new images, with ECR's rate limits emulated at the " +
             "proxy (a token bucket per operation, 20 requests/s, burst 20, answering ThrottlingException past it). Create " +
-            "`pulumi up`, no-op `pulumi up`, `pulumi preview`, one run each. The provider paces its ECR calls per operation " +
-            "(`IMAGESCAN_ECR_REQUESTS_PER_SECOND`, default 10) on one shared client per region and endpoint, in the SDK's " +
-            "adaptive retry mode; the adaptive-only row sets the pacing to 0, for comparison.",
+            "`pulumi up`, no-op `pulumi up`, `pulumi preview`, one run each. The provider's ImageScans share one ECR client per " +
+            "region and endpoint, in the SDK's adaptive retry mode (the default); the paced row adds a fixed pace of 10 " +
+            "requests/s per operation (`IMAGESCAN_ECR_REQUESTS_PER_SECOND=10`), for comparison.",
         "",
         table(["N", "ECR calls paced", "create up (s)", "no-op up (s)", "preview (s)", "ECR calls, create up", "calls no-op / preview", "provider peak RSS", "state per resource", "checks"], rows),
         "",

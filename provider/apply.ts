@@ -4,10 +4,10 @@
 import { Context } from "./context";
 import { Ecr, EcrTransport } from "./ecr";
 import { EcrRequestError, EmptyIndexError, GateFailedError, PlatformNotFoundError } from "./errors";
-import { evaluateGate } from "./gate";
+import { evaluateGate, isCompletedScan } from "./gate";
 import { ImageRef } from "./image";
 import { combine, outputs, recordedResult, Scanned } from "./outputs";
-import { INDEX_MEDIA_TYPES, isIndex, platformImages, selectPlatforms } from "./platforms";
+import { INDEX_MEDIA_TYPES, isIndex, platformImages, samePlatforms, selectPlatforms } from "./platforms";
 import { rescanDue } from "./quota";
 import { Operation, reread, rescan, scanOrAdopt } from "./scan";
 import { ImageEntry, ImageScanInputs, ImageScanOutputs } from "./types";
@@ -51,16 +51,21 @@ export async function apply(ctx: Context, inputs: ImageScanInputs, olds?: ImageS
             transport: ctx.transport({ region: inputs.region, endpoint: inputs.endpoint, profile: inputs.profile, signal: controller.signal }),
         };
         const { image, targets } = olds ? await updateTargets(run, olds) : await createTargets(run);
-        // Every platform image its own lifecycle, in parallel. All settle before an error
-        // is raised: a scan still starting must not be left behind half-recorded.
-        const settled = await Promise.allSettled(targets.map((t) => scanTarget(run, image, t, olds)));
-        const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-        if (failed) {
-            throw failed.reason;
-        }
-        const scans = settled.map((s) => (s as PromiseFulfilledResult<Scanned>).value);
+        // Every platform image its own lifecycle, in parallel. The first to fail ends the
+        // operation at once (nothing is stored, and the next up adopts any scan that
+        // started): its error is the one reported, and the calls of the others are
+        // aborted rather than left to wait out timeoutSeconds.
+        const scans = await Promise.all(
+            targets.map((t) =>
+                scanTarget(run, image, t, olds).catch((e: unknown) => {
+                    controller.abort();
+                    throw e;
+                }),
+            ),
+        );
 
-        const verdict = evaluateGate(image, combine(scans).result, inputs.failOnSeverity, inputs.ignoreFindings, ctx.now());
+        const unfinished = scans.find((x) => !isCompletedScan(x.collected.result.scanStatus));
+        const verdict = evaluateGate(image, combine(scans).result, inputs.failOnSeverity, inputs.ignoreFindings, ctx.now(), unfinished);
         if (inputs.failOnSeverity !== undefined) {
             for (const w of verdict.warnings) {
                 ctx.log(`warning: ${w}`);
@@ -95,13 +100,22 @@ async function createTargets(run: Run): Promise<{ image: ImageRef; targets: Targ
     return { image, targets: await platformTargets(run, image) };
 }
 
-/** update: the images state recorded; the index read again only if `platforms` changed. */
+/**
+ * update: the images state recorded; the index read again only if `platforms` changed.
+ * State written before `images` existed (ImageScan 0.1) recorded an image index as one
+ * UNSUPPORTED_IMAGE image: its media type is looked up, and its platform images scanned.
+ */
 async function updateTargets(run: Run, olds: ImageScanOutputs): Promise<{ image: ImageRef; targets: Target[] }> {
     const image = imageRef({ ...run.inputs, region: olds.region, registryId: olds.registryId, imageDigest: olds.imageDigest });
-    // State written before `images` existed: the outputs are the one image.
+    if (olds.images === undefined && olds.scanStatus === "UNSUPPORTED_IMAGE") {
+        const found = await run.ctx.persist(run.deadline, () => new Ecr(run.transport, image, run.inputs.profile).resolveImage());
+        if (isIndex(found.mediaType)) {
+            return { image, targets: await platformTargets(run, image) };
+        }
+    }
     const recorded: ImageEntry[] = olds.images ?? [{ ...olds, imageDigest: olds.imageDigest }];
     const wasIndex = recorded.some((i) => i.platform !== undefined);
-    if (!wasIndex || JSON.stringify(olds.platforms ?? null) === JSON.stringify(run.inputs.platforms ?? null)) {
+    if (!wasIndex || samePlatforms(olds.platforms, run.inputs.platforms)) {
         return { image, targets: recorded.map((previous) => ({ platform: previous.platform, imageDigest: previous.imageDigest, previous })) };
     }
     const targets = await platformTargets(run, image);

@@ -4,6 +4,7 @@
 import { expiredIgnores, severityRank } from "./gate";
 import { rescanDue } from "./quota";
 import { ImageScanInputs, ImageScanOutputs } from "./types";
+import { samePlatforms } from "./platforms";
 import { containsUnknown } from "./validate";
 
 export interface DiffContext {
@@ -94,7 +95,7 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
     for (const key of SETTINGS) {
         if (unknown(key)) {
             reasons.push(`${key} is not known until apply`);
-        } else if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) {
+        } else if (key === "platforms" ? !samePlatforms(olds.platforms, news.platforms) : JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) {
             reasons.push(`${key} changed`);
         }
     }
@@ -110,9 +111,15 @@ export function planDiff(olds: ImageScanOutputs, news: ImageScanInputs, ctx: Dif
         reasons.push("state holds a by-value copy of an older ImageScan provider: rewrite it (no scan)");
     }
     // Only these: a status ECR adds later, stored without waiting, would otherwise plan
-    // an update on every run.
-    if (olds.scanStatus === "IN_PROGRESS" || olds.scanStatus === "PENDING") {
-        reasons.push(`scan was ${olds.scanStatus}: collect the result`);
+    // an update on every run. Any image's: an index's status is its first unfinished one.
+    const running = (olds.images ?? [olds]).find((i) => i.scanStatus === "IN_PROGRESS" || i.scanStatus === "PENDING");
+    if (running) {
+        reasons.push(`scan was ${running.scanStatus}: collect the result`);
+    }
+    // ImageScan 0.1 recorded an image index as UNSUPPORTED_IMAGE (it scanned no
+    // platform image); an update now scans them.
+    if (olds.images === undefined && olds.scanStatus === "UNSUPPORTED_IMAGE") {
+        reasons.push("recorded UNSUPPORTED_IMAGE before image indexes were scanned: look again");
     }
     if (news.failOnSeverity !== undefined && !unknown("failOnSeverity") && !unknown("ignoreFindings")) {
         // An ignore entry that expired for a finding the gate left out last time: the gate

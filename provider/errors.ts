@@ -50,8 +50,12 @@ export class ImageNotFoundError extends ImageScanBaseError {
     constructor(readonly image: ImageRef, options?: { cause?: unknown }) {
         const which = image.imageDigest ? `digest ${image.imageDigest}` : `tag "${image.imageTag}"`;
         super(
-            `Image ${which} was not found in ECR repository "${image.repositoryName}": ${fullLabel(image)} (${awsPart(options?.cause)}). ` +
-                `Push the image first, or point imageTag/imageDigest at an existing image.`,
+            image.platform !== undefined
+                ? `The image index ${image.imageTag ? `"${image.imageTag}" ` : ""}lists a ${image.platform} image, ${image.imageDigest}, which ECR repository ` +
+                      `"${image.repositoryName}" does not have (${awsPart(options?.cause)}; ${image.region}): deleted by a lifecycle rule, or pushed to ` +
+                      `another repository? Push the image again, or leave that platform out with platforms.`
+                : `Image ${which} was not found in ECR repository "${image.repositoryName}": ${fullLabel(image)} (${awsPart(options?.cause)}). ` +
+                      `Push the image first, or point imageTag/imageDigest at an existing image.`,
             options,
         );
     }

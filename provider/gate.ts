@@ -77,6 +77,8 @@ export function evaluateGate(
     failOnSeverity: Severity | undefined,
     ignores: IgnoreEntry[],
     now: Date,
+    /** For an image index: the first platform image whose scan is not complete. */
+    unfinished?: { platform?: string; imageDigest: string },
 ): GateVerdict {
     const expired = expiredIgnores(ignores, now);
     const warnings = expired.map(
@@ -90,15 +92,17 @@ export function evaluateGate(
     const failed = `ImageScan gate failed for ${fullLabel(image)}: `;
     const next = "Nothing was stored; the next `pulumi up` adopts the same scan without starting a new one.";
     if (!isCompletedScan(result.scanStatus)) {
+        const platform = unfinished?.platform;
         verdict.passed = false;
         verdict.message =
             result.scanStatus === "IMAGE_ARCHIVED"
-                ? `${failed}failOnSeverity is ${failOnSeverity} but the image is archived, and ECR does not scan archived images. ` +
+                ? `${failed}failOnSeverity is ${failOnSeverity} but ${platform ? `its ${platform} image is` : "the image is"} archived, and ECR does not scan archived images. ` +
                   `Restore it from archive (aws ecr update-image-storage-class --repository-name ${image.repositoryName} ` +
-                  `--image-id imageDigest=${image.imageDigest ?? "<digest>"} --target-storage-class STANDARD), wait for it to be restored, ` +
+                  `--image-id imageDigest=${unfinished?.imageDigest ?? image.imageDigest ?? "<digest>"} --target-storage-class STANDARD), wait for it to be restored, ` +
                   `then run \`pulumi up\` again; or unset failOnSeverity for this image.`
-                : `${failed}failOnSeverity is ${failOnSeverity} but there is no completed scan to judge (status ${result.scanStatus}). ` +
-                  `Fix the cause ECR reports, or unset failOnSeverity for this image. ${next}`;
+                : `${failed}failOnSeverity is ${failOnSeverity} but there is no completed scan to judge (status ${result.scanStatus}` +
+                  `${platform ? ` of its ${platform} image, ${unfinished?.imageDigest}` : ""}). Fix the cause ECR reports, ` +
+                  `${platform ? "leave that platform out with platforms, " : ""}or unset failOnSeverity for this image. ${next}`;
         return verdict;
     }
 

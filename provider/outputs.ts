@@ -81,9 +81,9 @@ export function combine(scans: Scanned[]): Collected {
             }
         }
     });
-    for (const severity of new Set(results.flatMap((r) => Object.keys(r.findingSeverityCounts)).concat([...findings.values()].map((f) => f.severity)))) {
+    for (const severity of new Set(results.flatMap((r) => [...Object.keys(r.findingSeverityCounts), ...r.findings.map((f) => f.severity)]))) {
         const highest = Math.max(0, ...results.map((r) => r.findingSeverityCounts[severity] ?? 0));
-        const distinct = [...findings.values()].filter((f) => f.severity === severity).length;
+        const distinct = new Set(results.flatMap((r) => r.findings.filter((f) => f.severity === severity).map((f) => f.name))).size;
         const n = Math.max(highest, distinct);
         if (n > 0) {
             counts[severity] = n;

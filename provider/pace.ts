@@ -1,18 +1,18 @@
 // Pacing ECR calls in the provider process. One Pulumi provider process serves every
-// ImageScan of a stack: at hundreds of them, unpaced calls come in bursts that ECR
-// answers with ThrottlingException. A pacer lets calls through at a steady rate, per
-// operation (ECR limits each operation on its own), and makes the others wait their
-// turn instead of bouncing off the limit. The SDK's adaptive retry mode, which the
-// clients also use, slows down further if ECR throttles anyway.
+// ImageScan of a stack, on one shared client per region and endpoint in the SDK's
+// adaptive retry mode, whose rate limiter slows down when ECR throttles. That is the
+// default: at 500 ImageScans under ECR's emulated limits it was throttled no more than a
+// fixed pace, and faster (BENCHMARKS.md). A fixed pace, per operation (ECR limits each
+// on its own), is there for a hard cap: IMAGESCAN_ECR_REQUESTS_PER_SECOND.
 
 import { EnvironmentError } from "./errors";
 
-/** Requests per second per operation, unless IMAGESCAN_ECR_REQUESTS_PER_SECOND says otherwise. */
-export const DEFAULT_REQUESTS_PER_SECOND = 10;
+/** No fixed pace unless IMAGESCAN_ECR_REQUESTS_PER_SECOND sets one. */
+export const DEFAULT_REQUESTS_PER_SECOND = 0;
 
 /**
- * The rate from the environment: a positive number, or 0 for no pacing (the SDK's
- * adaptive rate limiter alone). Anything else is an error that names the variable.
+ * The rate from the environment: requests per second per operation, or 0 (the default)
+ * for none. Anything else is an error that names the variable.
  */
 export function configuredRate(env: NodeJS.ProcessEnv = process.env): number {
     const raw = env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
@@ -21,7 +21,10 @@ export function configuredRate(env: NodeJS.ProcessEnv = process.env): number {
     }
     const rate = Number(raw);
     if (!Number.isFinite(rate) || rate < 0) {
-        throw new EnvironmentError(`IMAGESCAN_ECR_REQUESTS_PER_SECOND=${JSON.stringify(raw)} is not a rate: give requests per second per ECR operation (default ${DEFAULT_REQUESTS_PER_SECOND}), or 0 for no pacing.`);
+        throw new EnvironmentError(
+            `IMAGESCAN_ECR_REQUESTS_PER_SECOND=${JSON.stringify(raw)} is not a rate: give requests per second per ECR operation, such as 10, ` +
+                "or 0 or nothing for no fixed pace (the SDK's adaptive retry mode alone, the default).",
+        );
     }
     return rate;
 }

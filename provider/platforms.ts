@@ -16,6 +16,7 @@ export interface PlatformImage {
 }
 
 interface IndexEntry {
+    mediaType?: unknown;
     digest?: unknown;
     platform?: { os?: unknown; architecture?: unknown; variant?: unknown };
     annotations?: Record<string, unknown>;
@@ -33,10 +34,18 @@ export function samePlatform(a: string, b: string): boolean {
     return norm(a) === norm(b);
 }
 
+/** Two `platforms` inputs that pick the same platform images (order and spelling aside). */
+export function samePlatforms(a: string[] | undefined, b: string[] | undefined): boolean {
+    if (a === undefined || b === undefined) {
+        return a === b;
+    }
+    return a.every((x) => b.some((y) => samePlatform(x, y))) && b.every((y) => a.some((x) => samePlatform(x, y)));
+}
+
 /**
  * The platform images of an index manifest, in index order: the entries with a platform,
  * less attestation manifests (annotated `vnd.docker.reference.type:
- * attestation-manifest`, or on platform unknown/unknown).
+ * attestation-manifest`, or on platform unknown/unknown) and nested indexes.
  */
 export function platformImages(manifest: string): PlatformImage[] {
     const parsed = JSON.parse(manifest) as { manifests?: IndexEntry[] };
@@ -47,6 +56,10 @@ export function platformImages(manifest: string): PlatformImage[] {
             continue;
         }
         if (entry.annotations?.["vnd.docker.reference.type"] === "attestation-manifest" || (p.os === "unknown" && p.architecture === "unknown")) {
+            continue;
+        }
+        // An index inside the index: no image of its own to scan (buildx writes none).
+        if (typeof entry.mediaType === "string" && INDEX_MEDIA_TYPES.includes(entry.mediaType)) {
             continue;
         }
         const platform = [p.os, p.architecture, typeof p.variant === "string" && p.variant ? p.variant : undefined].filter(Boolean).join("/");

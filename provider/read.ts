@@ -5,6 +5,7 @@ import * as dynamic from "@pulumi/pulumi/dynamic";
 import { imageRef } from "./apply";
 import { Context } from "./context";
 import { Ecr } from "./ecr";
+import { ImageNotFoundError } from "./errors";
 import { leftOut } from "./gate";
 import { combine, outputs, recordedResult, Scanned } from "./outputs";
 import { DIFF_RETRY_SECONDS } from "./plan";
@@ -27,9 +28,18 @@ export async function read(ctx: Context, id: string, props?: ImageScanOutputs): 
     const scans: Scanned[] = await Promise.all(
         recorded.map(async (previous): Promise<Scanned> => {
             const one = { ...image, imageDigest: previous.imageDigest, platform: previous.platform };
-            const result = await ctx.persist(deadline, () => new Ecr(transport, one, props.profile).readScan(previous.imageDigest));
+            const recorded = recordedResult(props, props.images ? previous : undefined);
+            const result = await ctx.persist(deadline, () => new Ecr(transport, one, props.profile).readScan(previous.imageDigest)).catch((e: unknown) => {
+                // A platform image gone from an index that is still there (a lifecycle rule
+                // expires untagged images): what was recorded stands, and the user hears of it.
+                if (previous.platform !== undefined && e instanceof ImageNotFoundError) {
+                    ctx.log(`warning: ${e.message}`);
+                    return recorded;
+                }
+                throw e;
+            });
             const record = { ...previous, scanType: props.scanType };
-            return { platform: previous.platform, imageDigest: previous.imageDigest, collected: continued(record, result ?? recordedResult(props, props.images ? previous : undefined)) };
+            return { platform: previous.platform, imageDigest: previous.imageDigest, collected: continued(record, result ?? recorded) };
         }),
     );
     // A refresh does not judge: it keeps, for the findings there now, every one an ignore

@@ -28,6 +28,9 @@ export function parseImageUri(uri: string): ImageUriParts | { problem: string } 
         return { problem: 'after the host comes the repository (lowercase, e.g. "team/web"), then ":<tag>", "@<digest>" or ":<tag>@<digest>".' };
     }
     const [, registryId, region, repositoryName, imageTag, imageDigest] = m;
+    if (uri.split("/")[0].endsWith(".cn") !== region.startsWith("cn-")) {
+        return { problem: `the host ends in .amazonaws.com.cn in the China regions (cn-…) only, and in .amazonaws.com elsewhere; ${region} is ${region.startsWith("cn-") ? "" : "not "}one.` };
+    }
     if (repositoryName.length < 2 || repositoryName.length > 256) {
         return { problem: `the repository must be 2 to 256 characters long (it has ${repositoryName.length}).` };
     }

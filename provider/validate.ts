@@ -4,7 +4,7 @@
 import { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
 import { dropUndefined, IgnoreEntry, ImageScanInputs, SEVERITIES, Severity } from "./types";
 import { PLATFORM_PATTERN, samePlatform } from "./platforms";
-import { ImageUriParts, parseImageUri } from "./uri";
+import { ImageUriParts, parseImageUri, pinnedImageUri } from "./uri";
 
 /** The engine sends this sentinel for values not known yet (preview of computed inputs). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -254,13 +254,25 @@ export function validateInputs(news: Record<string, unknown>): CheckResult<Image
     if (failures.length > 0) {
         return { failures };
     }
-    const inputs = {
-        imageUri: uri,
+    const resolved = {
         repositoryName: repositoryName ?? fromUri.repositoryName,
         imageDigest: imageDigest ?? fromUri.imageDigest,
         imageTag: imageTag ?? fromUri.imageTag,
         registryId: registryId ?? fromUri.registryId,
         region: region ?? fromUri.region,
+    };
+    // imageUri is an output too, pinned by digest. In a preview Pulumi shows the checked
+    // inputs as the outputs to be: so the checked imageUri is the pinned one when the
+    // digest is known here, else absent (unknown until the create resolves the tag).
+    const known = [resolved.registryId, resolved.region, resolved.repositoryName, resolved.imageDigest].every((v) => v !== undefined && !containsUnknown(v));
+    const inputs = {
+        imageUri:
+            uri === UNKNOWN
+                ? uri
+                : uri !== undefined && known
+                  ? pinnedImageUri(resolved.registryId as string, resolved.region as string, resolved.repositoryName as string, resolved.imageDigest as string)
+                  : undefined,
+        ...resolved,
         endpoint,
         profile,
         waitForCompletion,

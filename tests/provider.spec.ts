@@ -1065,3 +1065,110 @@ describe("provider: image indexes (stubbed ECR)", () => {
         assert.equal(stub.calls.filter((c) => c === "describeImageScanFindings").length, 2);
     });
 });
+
+describe("provider: image indexes, what the second outside review found", () => {
+    const P = { amd64: "sha256:" + "a1".repeat(32), arm64: "sha256:" + "b2".repeat(32) };
+    const INDEX = "sha256:" + "d4".repeat(32);
+    const manifest = (entries: Record<string, unknown>[]) => JSON.stringify({ mediaType: "application/vnd.oci.image.index.v1+json", manifests: entries });
+    const TWO = manifest([
+        { digest: P.amd64, platform: { os: "linux", architecture: "amd64" } },
+        { digest: P.arm64, platform: { os: "linux", architecture: "arm64" } },
+    ]);
+    const indexFound = { imageDetails: [{ imageDigest: INDEX, registryId: REGISTRY, imageManifestMediaType: "application/vnd.oci.image.index.v1+json" }] };
+    const digestOf = (input: never) => (input as { imageId?: { imageDigest?: string } }).imageId?.imageDigest;
+    const done = (names: string[] = []) =>
+        scanStatus("COMPLETE", {
+            imageScanFindings: { imageScanCompletedAt: new Date("2026-11-29T10:00:05Z"), findingSeverityCounts: names.length ? { HIGH: names.length } : {}, findings: names.map((name) => ({ name, severity: "HIGH" as const })) },
+        });
+    const entry = (platform: string, imageDigest: string, scanStatus = "COMPLETE") => ({
+        platform,
+        imageDigest,
+        scanStatus,
+        scanStartedAt: "2026-11-29T09:00:00.000Z",
+        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
+        findingSeverityCounts: {},
+        findingsTotal: 0,
+        adoptedExistingScan: false,
+    });
+
+    it("a stack of ImageScan 0.1 that recorded an index as UNSUPPORTED_IMAGE plans an update, which scans its platform images", async () => {
+        const olds = stored({ imageDigest: INDEX, scanStatus: "UNSUPPORTED_IMAGE" });
+        delete (olds as Partial<ImageScanOutputs>).images;
+        const { provider, stub } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: TWO }] }],
+            startImageScan: [{}],
+            describeImageScanFindings: [(input: never) => (stub.inputs.some((x, i) => stub.calls[i] === "startImageScan" && digestOf(x as never) === digestOf(input)) ? done() : awsError("ScanNotFoundException"))],
+        });
+        assert.equal((await provider.diff("id", olds, inputs({ imageDigest: INDEX }))).changes, true);
+        const outs = (await provider.update("id", olds, inputs({ imageDigest: INDEX }))).outs as ImageScanOutputs;
+        assert.equal(outs.scanStatus, "COMPLETE");
+        assert.deepEqual(outs.images.map((i) => i.platform), ["linux/amd64", "linux/arm64"]);
+        assert.equal((await provider.diff("id", outs, inputs({ imageDigest: INDEX }))).changes, false);
+    });
+
+    it("a platform image still running is collected, though an earlier one's status masks it in scanStatus", async () => {
+        const olds = stored({ imageDigest: INDEX, scanStatus: "UNSUPPORTED_IMAGE", images: [entry("linux/amd64", P.amd64, "UNSUPPORTED_IMAGE"), entry("linux/arm64", P.arm64, "IN_PROGRESS")] });
+        const { provider } = setup({});
+        assert.equal((await provider.diff("id", olds, inputs({ imageDigest: INDEX }))).changes, true);
+    });
+
+    it("the same platforms written otherwise plan nothing", async () => {
+        const olds = stored({ imageDigest: INDEX, platforms: ["linux/arm64/v8", "linux/amd64"], images: [entry("linux/amd64", P.amd64), entry("linux/arm64", P.arm64)] });
+        const { provider } = setup({});
+        assert.equal((await provider.diff("id", olds, inputs({ imageDigest: INDEX, platforms: ["linux/amd64", "linux/arm64"] }))).changes, false);
+    });
+
+    it("a platform image that fails for good ends the create at once, with its own error, not another's timeout", async () => {
+        const { provider, clock } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: TWO }] }],
+            startImageScan: [(input: never) => (digestOf(input) === P.arm64 ? awsError("AccessDeniedException", "not authorized to perform ecr:StartImageScan") : {})],
+            describeImageScanFindings: [(input: never) => (stubStarted.has(digestOf(input) as string) ? scanStatus("IN_PROGRESS") : awsError("ScanNotFoundException"))],
+        });
+        const stubStarted = new Set([P.amd64]);
+        await assert.rejects(provider.create(inputs({ imageDigest: INDEX, timeoutSeconds: 600 })), (e: Error) => {
+            assert.equal(e.name, "EcrRequestError");
+            assert.match(e.message, /AccessDeniedException/);
+            assert.match(e.message, /linux\/arm64/);
+            return true;
+        });
+        assert.ok(clock.elapsed() < 60_000, `waited ${clock.elapsed()} ms for the other platform`);
+    });
+
+    it("a gate over an index whose platform image was not scanned names that platform and suggests platforms", async () => {
+        const { provider } = setup({
+            describeImages: [indexFound],
+            batchGetImage: [{ images: [{ imageManifest: TWO }] }],
+            startImageScan: [(input: never) => (digestOf(input) === P.arm64 ? awsError("UnsupportedImageTypeException", "not supported") : {})],
+            describeImageScanFindings: [(input: never) => (digestOf(input) === P.amd64 ? done() : awsError("ScanNotFoundException"))],
+        });
+        await assert.rejects(provider.create(inputs({ imageDigest: INDEX, failOnSeverity: "HIGH" })), (e: Error) => {
+            assert.equal(e.name, "GateFailedError");
+            assert.match(e.message, /status UNSUPPORTED_IMAGE of its linux\/arm64 image, sha256:b2b2/);
+            assert.match(e.message, /leave that platform out with platforms/);
+            return true;
+        });
+    });
+
+    it("refresh keeps the record of a platform image gone from a remaining index, and says so", async () => {
+        const { provider, logs } = setup({
+            describeImages: [indexFound],
+            describeImageScanFindings: [(input: never) => (digestOf(input) === P.arm64 ? awsError("ImageNotFoundException", "image does not exist") : done())],
+        });
+        const olds = stored({ imageDigest: INDEX, images: [entry("linux/amd64", P.amd64), entry("linux/arm64", P.arm64)] });
+        const props = (await provider.read("id", olds)).props as ImageScanOutputs;
+        assert.deepEqual(props.images.map((i) => i.scanStatus), ["COMPLETE", "COMPLETE"]);
+        assert.match(logs.join("\n"), /lists a linux\/arm64 image, sha256:b2b2.*does not have .*leave that platform out with platforms/);
+    });
+
+    it("a nested index inside the index is not taken for a platform image", async () => {
+        const nested = manifest([
+            { digest: P.amd64, platform: { os: "linux", architecture: "amd64" } },
+            { mediaType: "application/vnd.oci.image.index.v1+json", digest: P.arm64, platform: { os: "linux", architecture: "arm64" } },
+        ]);
+        const { provider } = setup({ describeImages: [indexFound], batchGetImage: [{ images: [{ imageManifest: nested }] }], describeImageScanFindings: [done()] });
+        const outs = (await provider.create(inputs({ imageDigest: INDEX }))).outs as ImageScanOutputs;
+        assert.deepEqual(outs.images.map((i) => i.platform), ["linux/amd64"]);
+    });
+});
