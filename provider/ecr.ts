@@ -23,27 +23,40 @@ import { dropUndefined, FindingSummary, ScanResult, ScanType } from "./types";
 
 /**
  * ECR clients shared by every ImageScan in the provider process: one per region,
- * endpoint, profile and tuning, so that they share a connection pool, resolved
- * credentials and the adaptive retry mode's rate limiter. A cache in this module, which
- * the provider loads at call time: nothing the serialized provider holds reaches it.
+ * endpoint, profile, tuning and pace, so that they share a connection pool, resolved
+ * credentials, the adaptive retry mode's rate limiter and the pacer. A cache in this
+ * module, which the provider loads at call time: nothing the serialized provider holds
+ * reaches it. It holds one entry per distinct target, a handful in any stack.
  */
-const clients = new Map<string, ECRClient>();
-/** One pacer per client and operation (see pace.ts). */
-const pacers = new Map<string, Pacer>();
+const clients = new Map<string, Shared>();
 
-function sharedClient(target: EcrTarget, tuning: EcrTuning): { key: string; client: ECRClient } {
-    const key = JSON.stringify([target.region ?? null, target.endpoint ?? null, target.profile ?? null, tuning]);
-    let client = clients.get(key);
-    if (!client) {
+interface Shared {
+    client: ECRClient;
+    pacer?: Pacer;
+}
+
+function shared(target: EcrTarget, tuning: EcrTuning): Shared {
+    const rate = configuredRate();
+    const key = JSON.stringify([target.region ?? null, target.endpoint ?? null, target.profile ?? null, tuning, rate]);
+    let entry = clients.get(key);
+    if (!entry) {
+        const pacer = rate > 0 ? new Pacer(rate) : undefined;
         // Adaptive: the standard strategy plus a client-side rate limiter that slows down
         // when ECR throttles. Both treat LimitExceededException as throttling and would
         // retry it; for StartImageScan that only burns time, as the quota answer is final.
         // Refusing the retry token makes the SDK surface the original error at once.
+        // A retry waits for the pacer too: every attempt counts against ECR's limit.
         const retryStrategy = new AdaptiveRetryStrategy(tuning.maxAttempts ?? 3);
         const refresh = retryStrategy.refreshRetryTokenForRetry.bind(retryStrategy);
-        retryStrategy.refreshRetryTokenForRetry = (token, info) =>
-            info.error?.name === "LimitExceededException" ? Promise.reject(info.error) : refresh(token, info);
-        client = new ECRClient({
+        retryStrategy.refreshRetryTokenForRetry = async (token, info) => {
+            if (info.error?.name === "LimitExceededException") {
+                throw info.error;
+            }
+            const next = await refresh(token, info);
+            await pacer?.take();
+            return next;
+        };
+        const client = new ECRClient({
             region: target.region,
             endpoint: target.endpoint,
             profile: target.profile,
@@ -55,9 +68,10 @@ function sharedClient(target: EcrTarget, tuning: EcrTuning): { key: string; clie
                 throwOnRequestTimeout: true,
             },
         });
-        clients.set(key, client);
+        entry = { client, pacer };
+        clients.set(key, entry);
     }
-    return { key, client };
+    return entry;
 }
 
 /** The real transport: the shared client for this target, paced, with this operation's abort signal. */
@@ -65,28 +79,25 @@ export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTran
     // The SDK warns once per process that its 2027 releases need Node 22. It is not
     // actionable per resource, so it stays quiet unless the user chose otherwise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    const { key, client } = sharedClient(target, tuning);
-    const rate = configuredRate();
+    const { client, pacer } = shared(target, tuning);
     const options = { abortSignal: target.signal };
-    const send = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
-        if (rate > 0) {
-            const id = `${key} ${operation}`;
-            let pacer = pacers.get(id);
-            if (!pacer) {
-                pacer = new Pacer(rate);
-                pacers.set(id, pacer);
-            }
-            await pacer.take();
-        }
+    // The first attempt waits for its turn here, where an abort can still cancel the wait.
+    const send = async <T>(call: () => Promise<T>): Promise<T> => {
+        await pacer?.take(target.signal);
         return call();
     };
     return {
-        describeImages: (input) => send("DescribeImages", () => client.send(new DescribeImagesCommand(input), options)),
-        startImageScan: (input) => send("StartImageScan", () => client.send(new StartImageScanCommand(input), options)),
-        describeImageScanFindings: (input) => send("DescribeImageScanFindings", () => client.send(new DescribeImageScanFindingsCommand(input), options)),
-        batchGetImage: (input) => send("BatchGetImage", () => client.send(new BatchGetImageCommand(input), options)),
+        describeImages: (input) => send(() => client.send(new DescribeImagesCommand(input), options)),
+        startImageScan: (input) => send(() => client.send(new StartImageScanCommand(input), options)),
+        describeImageScanFindings: (input) => send(() => client.send(new DescribeImageScanFindingsCommand(input), options)),
+        batchGetImage: (input) => send(() => client.send(new BatchGetImageCommand(input), options)),
         region: () => client.config.region(),
     };
+}
+
+/** How many shared clients the process holds (for tests: one per distinct target). */
+export function sharedClients(): number {
+    return clients.size;
 }
 
 export type StartOutcome =

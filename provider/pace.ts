@@ -1,18 +1,20 @@
 // Pacing ECR calls in the provider process. One Pulumi provider process serves every
-// ImageScan of a stack, on one shared client per region and endpoint in the SDK's
-// adaptive retry mode, whose rate limiter slows down when ECR throttles. That is the
-// default: at 500 ImageScans under ECR's emulated limits it was throttled no more than a
-// fixed pace, and faster (BENCHMARKS.md). A fixed pace, per operation (ECR limits each
-// on its own), is there for a hard cap: IMAGESCAN_ECR_REQUESTS_PER_SECOND.
+// ImageScan of a stack; they share one ECR client per region and endpoint (ecr.ts). At
+// hundreds of ImageScans, with the engine running many at once, the SDK's adaptive
+// retry mode alone keeps bouncing off ECR's rate limits (BENCHMARKS.md, the scale runs).
+// So every attempt, retries included, waits for a token of the client's pacer, first
+// come, first served, and the adaptive mode slows down further if ECR throttles anyway.
+// The default, 20 requests/s for all operations together, stays under a 20/s limit per
+// operation whatever the mix. IMAGESCAN_ECR_REQUESTS_PER_SECOND sets it.
 
 import { EnvironmentError } from "./errors";
 
-/** No fixed pace unless IMAGESCAN_ECR_REQUESTS_PER_SECOND sets one. */
-export const DEFAULT_REQUESTS_PER_SECOND = 0;
+/** Requests per second per region and endpoint (all operations together), in one provider process. */
+export const DEFAULT_REQUESTS_PER_SECOND = 20;
 
 /**
- * The rate from the environment: requests per second per operation, or 0 (the default)
- * for none. Anything else is an error that names the variable.
+ * The rate from the environment: requests per second, or 0 for no fixed pace (the SDK's
+ * adaptive mode alone). Anything else is an error that names the variable.
  */
 export function configuredRate(env: NodeJS.ProcessEnv = process.env): number {
     const raw = env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
@@ -22,44 +24,100 @@ export function configuredRate(env: NodeJS.ProcessEnv = process.env): number {
     const rate = Number(raw);
     if (!Number.isFinite(rate) || rate < 0) {
         throw new EnvironmentError(
-            `IMAGESCAN_ECR_REQUESTS_PER_SECOND=${JSON.stringify(raw)} is not a rate: give requests per second per ECR operation, such as 10, ` +
-                "or 0 or nothing for no fixed pace (the SDK's adaptive retry mode alone, the default).",
+            `IMAGESCAN_ECR_REQUESTS_PER_SECOND=${JSON.stringify(raw)} is not a rate: give ECR requests per second per region ` +
+                `(default ${DEFAULT_REQUESTS_PER_SECOND}), or 0 for no fixed pace (the SDK's adaptive retry mode alone).`,
         );
     }
     return rate;
 }
 
-/** A token bucket that waits: `take()` resolves when the call may go, in arrival order. */
+interface Waiter {
+    resolve: () => void;
+    reject: (e: Error) => void;
+    signal?: AbortSignal;
+    onAbort?: () => void;
+}
+
+/**
+ * The pacer's burst: a quarter of a second's calls. Calls let go together reach ECR
+ * bunched up with later ones whenever the process stalls or the network jitters; a
+ * burst as large as ECR's own would leave its bucket nothing to absorb that with (the
+ * lab measured a throttled call per 40 creates at burst = rate).
+ */
+export function defaultBurst(rate: number): number {
+    return Math.max(1, Math.floor(rate / 4));
+}
+
+/**
+ * A token bucket that waits: `take()` resolves when a call may go, first come, first
+ * served. A caller whose signal aborts leaves the queue at once and takes no token.
+ * Time is monotonic by default, so a clock that steps back cannot stall it.
+ */
 export class Pacer {
     private tokens: number;
     private last: number;
-    private queue: Promise<void> = Promise.resolve();
+    private readonly waiters: Waiter[] = [];
+    private pumping = false;
 
     constructor(
         readonly rate: number,
-        readonly burst: number = Math.max(1, rate),
-        private readonly now: () => number = () => Date.now(),
+        readonly burst: number = defaultBurst(rate),
+        private readonly now: () => number = () => performance.now(),
         private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
     ) {
         this.tokens = this.burst;
         this.last = now();
     }
 
-    take(): Promise<void> {
-        // Chained, so that waiters are served first come, first served.
-        const turn = this.queue.then(async () => {
-            for (;;) {
+    take(signal?: AbortSignal): Promise<void> {
+        return new Promise<void>((resolve, reject) => {
+            if (signal?.aborted) {
+                reject(abortError());
+                return;
+            }
+            const waiter: Waiter = { resolve, reject, signal };
+            if (signal) {
+                waiter.onAbort = () => {
+                    const i = this.waiters.indexOf(waiter);
+                    if (i >= 0) {
+                        this.waiters.splice(i, 1);
+                        reject(abortError());
+                    }
+                };
+                signal.addEventListener("abort", waiter.onAbort, { once: true });
+            }
+            this.waiters.push(waiter);
+            void this.pump();
+        });
+    }
+
+    private async pump(): Promise<void> {
+        if (this.pumping) {
+            return;
+        }
+        this.pumping = true;
+        try {
+            while (this.waiters.length > 0) {
                 const t = this.now();
-                this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
+                this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, t - this.last) / 1000) * this.rate);
                 this.last = t;
                 if (this.tokens >= 1) {
                     this.tokens -= 1;
-                    return;
+                    const w = this.waiters.shift() as Waiter;
+                    if (w.signal && w.onAbort) {
+                        w.signal.removeEventListener("abort", w.onAbort);
+                    }
+                    w.resolve();
+                    continue;
                 }
                 await this.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
             }
-        });
-        this.queue = turn;
-        return turn;
+        } finally {
+            this.pumping = false;
+        }
     }
+}
+
+function abortError(): Error {
+    return Object.assign(new Error("The operation was aborted while it waited for its turn to call ECR"), { name: "AbortError" });
 }
