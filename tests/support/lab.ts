@@ -106,6 +106,8 @@ export interface Lab {
      * which Pulumi keeps its state there: `s3://<bucket>?endpoint=…&use_path_style=true&region=…`.
      */
     stateBucket(name: string): Promise<string>;
+    /** The keys in a bucket on moto's S3 (the first 1000). */
+    bucketKeys(name: string): Promise<string[]>;
     /** A new stack of `cwd`'s program, configured for this lab's ECR (in `ws`, default the lab's). */
     stack(name: string, cwd: string, config?: Record<string, string>, ws?: Workspace): Promise<void>;
     /** `pulumi <args>`: timed, the provider host's memory sampled, ECR calls recorded. */
@@ -230,6 +232,12 @@ export async function openLab(opts: LabOptions = {}): Promise<Lab> {
             const res = await fetch(`${moto.url}/${name}`, { method: "PUT" });
             assert.equal(res.status, 200, `moto refused the bucket ${name}: ${await res.text()}`);
             return `s3://${name}?endpoint=${encodeURIComponent(moto.url)}&use_path_style=true&region=${fx.REGION}`;
+        },
+        bucketKeys: async (name) => {
+            const res = await fetch(`${moto.url}/${name}?list-type=2`);
+            const xml = await res.text();
+            assert.equal(res.status, 200, `moto could not list ${name}: ${xml}`);
+            return [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]);
         },
         stack: async (name, cwd, config = {}, into = ws) => {
             await into.initStack(name, cwd);

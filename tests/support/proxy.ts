@@ -18,6 +18,10 @@
 // - enhanced(repository, scan): the repository is on enhanced (Inspector) scanning:
 //   StartImageScan is refused ("This feature is disabled") and DescribeImageScanFindings
 //   answers ACTIVE, with `scan`'s findings, as ECR does with continuous scanning.
+// - raceLookups(on): each client's first DescribeImageScanFindings of each image is
+//   answered ScanNotFoundException, as ECR answers before any scan started. Every
+//   client then sees no scan and calls StartImageScan: the race of many stacks that
+//   look at one image at the same moment, made certain rather than left to timing.
 // - rateLimit({ perSecond, burst }): ECR's API rate limits, a token bucket per
 //   operation; past it, 400 ThrottlingException "Rate exceeded", not forwarded. On by
 //   default at a conservative 20 requests/s for each operation, burst 20; kept by reset().
@@ -49,7 +53,7 @@ export interface Call {
     /** Set when the proxy answered itself (an injected fault): moto never saw it. */
     injected?: Fault["kind"];
     /** Set when the proxy answered as ECR would, where moto differs. */
-    emulated?: "unsupported" | "enhanced";
+    emulated?: "unsupported" | "enhanced" | "race";
     /** The caller, when it used an endpoint of `${url}/c/<client>`. */
     client?: string;
     /** The answer's scan status, for DescribeImageScanFindings answered 200. */
@@ -102,6 +106,8 @@ export interface RecordingProxy {
      * imageScanFindings. After that, moto's real answer passes through.
      */
     holdInProgress(ms: number): void;
+    /** Makes every client race for each image's scan (see the header). */
+    raceLookups(on: boolean): void;
     /** Puts a repository on enhanced scanning (see the header). */
     enhanced(repository: string, scan: EnhancedScan): void;
     /** ECR's per-operation rate limits (see the header); undefined turns them off. */
@@ -132,6 +138,8 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     /** Digest -> when its first successful StartImageScan answered (epoch ms). */
     const startedAt = new Map<string, number>();
     const enhancedRepos = new Map<string, EnhancedScan>();
+    /** With raceLookups: `${client} ${digest}` pairs whose first lookup was hidden. */
+    let raced: Set<string> | undefined;
     let limit: RateLimit | undefined = DEFAULT_RATE_LIMIT;
     const buckets = new Map<string, TokenBucket>();
     const allowed = (operation: string) => {
@@ -263,7 +271,13 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
      * The proxy's own answer where ECR differs from moto, or undefined to forward. Runs
      * after faults and throttling, as ECR's checks run after its front door's.
      */
-    const emulate = async (operation: string, body: Record<string, unknown>, headers: http.IncomingHttpHeaders): Promise<{ status: number; json: unknown; kind: "unsupported" | "enhanced" } | undefined> => {
+    const emulate = async (operation: string, body: Record<string, unknown>, headers: http.IncomingHttpHeaders, client: string | undefined): Promise<{ status: number; json: unknown; kind: "unsupported" | "enhanced" | "race" } | undefined> => {
+        const key = `${client ?? ""} ${digestOf(body) ?? ""}`;
+        if (raced && operation === "DescribeImageScanFindings" && !raced.has(key)) {
+            raced.add(key);
+            const message = `Image scan does not exist for the image with '{imageDigest:${digestOf(body)}}' in the registry with id '123456789012'`;
+            return { status: 400, json: { __type: "ScanNotFoundException", message }, kind: "race" };
+        }
         const scan = typeof body.repositoryName === "string" ? enhancedRepos.get(body.repositoryName) : undefined;
         if (scan && operation === "StartImageScan") {
             return { status: 400, json: { __type: "ValidationException", message: "This feature is disabled" }, kind: "enhanced" };
@@ -398,7 +412,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
                 up.end(raw);
             };
             const proceed = () => {
-                emulate(operation, body, req.headers).then(
+                emulate(operation, body, req.headers, call.client).then(
                     (own) => {
                         if (own) {
                             call.emulated = own.kind;
@@ -429,6 +443,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
             throttle = undefined;
             holdMs = 0;
             startedAt.clear();
+            raced = undefined;
             // Enhanced repositories are the registry's configuration, not a mode: kept.
         },
         inject: (operation, ...f) => faults.set(operation, [...(faults.get(operation) ?? []), ...f]),
@@ -437,6 +452,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
         },
         holdInProgress: (ms) => {
             holdMs = ms;
+        },
+        raceLookups: (on) => {
+            raced = on ? new Set() : undefined;
         },
         enhanced: (repository, scan) => {
             enhancedRepos.set(repository, scan);
