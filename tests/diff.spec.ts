@@ -285,3 +285,117 @@ describe("planDiff", () => {
         assert.deepEqual([...seen].sort(), [false, true]);
     });
 });
+
+describe("planDiff: the reasons a plan gives (logged when a scan is planned)", () => {
+    const cases: [string, ImageScanOutputs, ImageScanInputs, Partial<DiffContext>, string[]][] = [
+        ["repositoryName", olds(), news({ repositoryName: "api" }), {}, ["repositoryName web -> api"]],
+        ["registryId", olds(), news({ registryId: "111111111111" }), {}, ["registryId 123456789012 -> 111111111111"]],
+        ["region", olds(), news({ region: "eu-west-1" }), {}, ["region us-east-1 -> eu-west-1"]],
+        ["default region", olds(), news({ region: undefined }), { defaultRegion: "eu-west-1" }, ["region us-east-1 -> eu-west-1"]],
+        ["digest", olds(), news({ imageDigest: D2 }), {}, [`imageDigest ${D1} -> ${D2}`]],
+        ["a moved tag", olds(), news({ imageDigest: undefined, imageTag: "v1" }), { resolvedDigest: D2 }, [`tag v1 moved to ${D2}`]],
+        ["a vanished tag", olds(), news({ imageDigest: undefined, imageTag: "v1" }), { resolvedDigest: null }, ["tag v1 no longer exists"]],
+        ["unknown repositoryName", olds(), news({ repositoryName: UNKNOWN }), {}, ["repositoryName is not known until apply"]],
+        ["unknown registryId", olds(), news({ registryId: UNKNOWN }), {}, ["registryId is not known until apply"]],
+        ["unknown region", olds(), news({ region: UNKNOWN }), {}, ["region is not known until apply"]],
+        ["unknown digest", olds(), news({ imageDigest: UNKNOWN }), {}, ["imageDigest is not known until apply"]],
+        ["unknown tag", olds(), news({ imageDigest: undefined, imageTag: UNKNOWN }), {}, ["imageTag is not known until apply"]],
+        ["all of the identity at once", olds(), news({ repositoryName: "api", registryId: "111111111111", region: "eu-west-1", imageDigest: D2 }), {}, [
+            "repositoryName web -> api",
+            "registryId 123456789012 -> 111111111111",
+            "region us-east-1 -> eu-west-1",
+            `imageDigest ${D1} -> ${D2}`,
+        ]],
+        ["settings", olds(), news({ timeoutSeconds: 60, profile: UNKNOWN }), {}, ["profile is not known until apply", "timeoutSeconds changed"]],
+        ["a due rescan, with a setting changed", olds({ rescanAfterHours: 48 }), news({ rescanAfterHours: 24 }), { now: at(24 * HOUR) }, ["rescanAfterHours changed", `rescan due: 24 h since ${STARTED}`]],
+        ["a by-value provider", olds(), news(), { providerOutdated: true }, ["state holds a by-value copy of an older ImageScan provider: rewrite it (no scan)"]],
+        ["a scan to collect", olds({ scanStatus: "PENDING" }), news(), {}, ["scan was PENDING: collect the result"]],
+        [
+            "an index's platform image to collect, though the first is done",
+            olds({ images: [{ ...olds().images[0], platform: "linux/amd64" }, { ...olds().images[0], platform: "linux/arm64", scanStatus: "IN_PROGRESS" }] }),
+            news(),
+            {},
+            ["scan was IN_PROGRESS: collect the result"],
+        ],
+        [
+            "ImageScan 0.1 state of an UNSUPPORTED_IMAGE (an index it could not scan)",
+            (() => {
+                const o = olds({ scanStatus: "UNSUPPORTED_IMAGE" });
+                delete (o as Partial<ImageScanOutputs>).images;
+                return o;
+            })(),
+            news(),
+            {},
+            ["recorded UNSUPPORTED_IMAGE before image indexes were scanned: look again"],
+        ],
+        ["an UNSUPPORTED_IMAGE recorded with images", olds({ scanStatus: "UNSUPPORTED_IMAGE" }), news(), {}, []],
+        ["a platform dropped", olds({ platforms: ["linux/amd64", "linux/s390x"] }), news({ platforms: ["linux/amd64"] }), {}, ["platforms changed"]],
+        ["a platform added", olds({ platforms: ["linux/amd64"] }), news({ platforms: ["linux/amd64", "linux/s390x"] }), {}, ["platforms changed"]],
+        ["platforms the same, reordered and spelled otherwise", olds({ platforms: ["linux/arm64", "linux/amd64"] }), news({ platforms: ["linux/amd64", "linux/arm64/v8"] }), {}, []],
+    ];
+    for (const [what, o, n, c, reasons] of cases) {
+        it(what, () => assert.deepEqual(plan(o, n, c).reasons, reasons));
+    }
+
+    it("an unknown identity is replaced under its own name", () => {
+        for (const key of ["repositoryName", "registryId", "region"] as const) {
+            assertReplace(plan(olds(), news({ [key]: UNKNOWN })), [key]);
+        }
+    });
+
+    it("state written before `images` existed: a running scan is collected, a finished one plans nothing", () => {
+        const legacy = (over: Partial<ImageScanOutputs>) => {
+            const o = olds(over);
+            delete (o as Partial<ImageScanOutputs>).images;
+            return o;
+        };
+        assert.deepEqual(plan(legacy({ scanStatus: "IN_PROGRESS" }), news()).reasons, ["scan was IN_PROGRESS: collect the result"]);
+        assertNoChange(plan(legacy({}), news()));
+    });
+
+    it("a tag-only input that was not looked up (no client could be built) plans nothing for the digest", () => {
+        assertNoChange(plan(olds({ imageTag: "v1" }), news({ imageDigest: undefined, imageTag: "v1" }), { resolvedDigest: undefined }));
+    });
+
+    it("rescan due for the earliest of several images, named in the reason", () => {
+        const image = (scanStartedAt: string, platform: string) => ({ ...olds().images[0], platform, scanStartedAt });
+        const o = olds({ rescanAfterHours: 24, images: [image("2026-03-10T09:00:00.000Z", "linux/arm64"), image(STARTED, "linux/amd64"), image("2026-03-12T08:00:00.000Z", "linux/arm/v7")] });
+        const p = plan(o, news({ rescanAfterHours: 24 }), { now: at(26 * HOUR) });
+        assertUpdate(p, true);
+        assert.deepEqual(p.reasons, [`rescan due: 24 h since ${STARTED}`]);
+    });
+
+    it("an image with no recorded start is never due; state before `images` uses the outputs' start", () => {
+        const noStart = olds({ rescanAfterHours: 24, images: [{ ...olds().images[0], scanStartedAt: undefined as never }] });
+        assertNoChange(plan(noStart, news({ rescanAfterHours: 24 }), { now: at(48 * HOUR) }));
+        const legacy = olds({ rescanAfterHours: 24 });
+        delete (legacy as Partial<ImageScanOutputs>).images;
+        assertUpdate(plan(legacy, news({ rescanAfterHours: 24 }), { now: at(24 * HOUR) }), true);
+    });
+
+    it("an unknown rescanAfterHours is a change, never a rescan", () => {
+        const p = plan(olds({ rescanAfterHours: 24 }), news({ rescanAfterHours: UNKNOWN as never }), { now: at(48 * HOUR) });
+        assertUpdate(p, false);
+    });
+
+    it("expired ignores are listed by name, comma-separated", () => {
+        const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }, { name: "CVE-2", until: "2026-03-10T12:00:00Z" }];
+        const ignoredFindings = ignores.map((e) => ({ ...e, severity: "HIGH" }));
+        const p = plan(olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, ignoredFindings }), news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) });
+        assert.deepEqual(p.reasons, ["ignore expired: CVE-1, CVE-2"]);
+    });
+
+    it("state before ignoredFindings: only top findings at or above the threshold count", () => {
+        const ignores = [{ name: "CVE-M", until: "2026-03-10T12:00:00Z" }, { name: "CVE-C", until: "2026-03-10T12:00:00Z" }];
+        const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, topFindings: [{ name: "CVE-C", severity: "CRITICAL" }, { name: "CVE-M", severity: "MEDIUM" }] });
+        delete (o as Partial<ImageScanOutputs>).ignoredFindings;
+        assert.deepEqual(plan(o, news({ failOnSeverity: "HIGH", ignoreFindings: ignores }), { now: at(5 * HOUR) }).reasons, ["ignore expired: CVE-C"]);
+    });
+
+    it("with failOnSeverity or ignoreFindings unknown, expiry is not judged (the setting change is)", () => {
+        const ignores = [{ name: "CVE-1", until: "2026-03-10T12:00:00Z" }];
+        const o = olds({ failOnSeverity: "HIGH", ignoreFindings: ignores, ignoredFindings: [{ name: "CVE-1", severity: "HIGH" }] });
+        assert.deepEqual(plan(o, news({ failOnSeverity: UNKNOWN as never, ignoreFindings: ignores }), { now: at(5 * HOUR) }).reasons, ["failOnSeverity is not known until apply"]);
+        assert.deepEqual(plan(o, news({ failOnSeverity: "HIGH", ignoreFindings: UNKNOWN as never }), { now: at(5 * HOUR) }).reasons, ["ignoreFindings is not known until apply"]);
+    });
+});

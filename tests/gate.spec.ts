@@ -293,3 +293,101 @@ describe("gate", () => {
         });
     });
 });
+
+describe("gate: the messages a user reads", () => {
+    const LABEL = `123456789012/team/web@${DIGEST} (eu-west-1)`;
+    const NEXT = "Nothing was stored; the next `pulumi up` adopts the same scan without starting a new one.";
+
+    it("findings left: the whole message, with counts, names and how to ignore the first one", () => {
+        const v = evaluateGate(IMAGE, MIXED, "HIGH", [], NOW);
+        assert.equal(
+            v.message,
+            `ImageScan gate failed for ${LABEL}: 2 finding(s) at or above HIGH (CRITICAL: 1, HIGH: 1): CVE-2024-0001, CVE-2024-0002. ` +
+                'Fix the image and push it, or accept a finding with ignoreFindings: [{ name: "CVE-2024-0001", until: "YYYY-MM-DD", reason: "..." }]. ' +
+                NEXT,
+        );
+    });
+
+    it("counted but not listed: no names, and a placeholder in the example", () => {
+        const v = evaluateGate(IMAGE, { scanStatus: "COMPLETE", findings: [], findingSeverityCounts: { CRITICAL: 2 } }, "HIGH", [], NOW);
+        assert.equal(
+            v.message,
+            `ImageScan gate failed for ${LABEL}: 2 finding(s) at or above HIGH (CRITICAL: 2). ` +
+                'Fix the image and push it, or accept a finding with ignoreFindings: [{ name: "CVE-YYYY-NNNN", until: "YYYY-MM-DD", reason: "..." }]. ' +
+                NEXT,
+        );
+    });
+
+    it("an image index: each blocking finding names the platforms that have it", () => {
+        const findings = [
+            { name: "CVE-A", severity: "HIGH", platforms: ["linux/amd64", "linux/arm64"] },
+            { name: "CVE-B", severity: "HIGH" },
+        ];
+        const v = evaluateGate(IMAGE, { scanStatus: "COMPLETE", findings, findingSeverityCounts: { HIGH: 2 } }, "HIGH", [], NOW);
+        assert.match(v.message!, /\(HIGH: 2\): CVE-A \(linux\/amd64, linux\/arm64\), CVE-B\. Fix/);
+    });
+
+    it("no completed scan: says which status, and what to do", () => {
+        const v = evaluateGate(IMAGE, result([], "FAILED"), "CRITICAL", [], NOW);
+        assert.equal(
+            v.message,
+            `ImageScan gate failed for ${LABEL}: failOnSeverity is CRITICAL but there is no completed scan to judge (status FAILED). ` +
+                `Fix the cause ECR reports, or unset failOnSeverity for this image. ${NEXT}`,
+        );
+    });
+
+    it("an archived image: the whole restore advice, with a placeholder when the digest is not known", () => {
+        const v = evaluateGate(IMAGE, result([], "IMAGE_ARCHIVED"), "HIGH", [], NOW);
+        assert.equal(
+            v.message,
+            `ImageScan gate failed for ${LABEL}: failOnSeverity is HIGH but the image is archived, and ECR does not scan archived images. ` +
+                `Restore it from archive (aws ecr update-image-storage-class --repository-name team/web --image-id imageDigest=${DIGEST} --target-storage-class STANDARD), ` +
+                "wait for it to be restored, then run `pulumi up` again; or unset failOnSeverity for this image.",
+        );
+        const noDigest = evaluateGate({ ...IMAGE, imageDigest: undefined }, result([], "IMAGE_ARCHIVED"), "HIGH", [], NOW);
+        assert.match(noDigest.message!, /--image-id imageDigest=<digest> --target-storage-class/);
+    });
+
+    it("an image index: the platform image that is not complete is named, with its digest", () => {
+        const arm = "sha256:" + "b2".repeat(32);
+        const v = evaluateGate(IMAGE, result([], "FAILED"), "CRITICAL", [], NOW, { platform: "linux/arm64", imageDigest: arm });
+        assert.equal(
+            v.message,
+            `ImageScan gate failed for ${LABEL}: failOnSeverity is CRITICAL but there is no completed scan to judge (status FAILED of its linux/arm64 image, ${arm}). ` +
+                `Fix the cause ECR reports, leave that platform out with platforms, or unset failOnSeverity for this image. ${NEXT}`,
+        );
+        const archived = evaluateGate(IMAGE, result([], "IMAGE_ARCHIVED"), "HIGH", [], NOW, { platform: "linux/arm64", imageDigest: arm });
+        assert.match(archived.message!, new RegExp(`but its linux/arm64 image is archived, and ECR does not scan archived images\\. .*--image-id imageDigest=${arm} --target`));
+        // A plain image passed as the unfinished one: no platform to name.
+        const plain = evaluateGate(IMAGE, result([], "FAILED"), "CRITICAL", [], NOW, { imageDigest: DIGEST });
+        assert.match(plain.message!, /\(status FAILED\)\. Fix the cause ECR reports, or unset/);
+    });
+
+    it("an expired ignore warns with when it expired and for which image", () => {
+        const v = evaluateGate(IMAGE, MIXED, "HIGH", [{ name: "CVE-2024-0002", until: "2026-06-15T11:59:59Z" }], NOW);
+        assert.deepEqual(v.warnings, [
+            `ignoreFindings entry "CVE-2024-0002" expired at 2026-06-15T11:59:59Z and counts again for ${LABEL}; fix the finding or extend "until".`,
+        ]);
+        // Exactly at until: expired.
+        assert.equal(evaluateGate(IMAGE, MIXED, "HIGH", [{ name: "CVE-2024-0002", until: "2026-06-15T12:00:00Z" }], NOW).warnings.length, 1);
+        // A date-time at midnight is that instant, not the whole day.
+        assert.equal(evaluateGate(IMAGE, MIXED, "HIGH", [{ name: "X", until: "2026-06-15T00:00:00Z" }], NOW).warnings.length, 1);
+    });
+
+    it("ignoredFindings: most severe first, then by name, each with its entry's until and reason", () => {
+        const r = result([f("CVE-B", "HIGH"), f("CVE-A", "HIGH"), f("CVE-C", "CRITICAL")]);
+        const ignores: IgnoreEntry[] = [{ name: "CVE-A", reason: "r" }, { name: "CVE-B", until: "2027-01-01" }, { name: "CVE-C" }];
+        assert.deepEqual(evaluateGate(IMAGE, r, "HIGH", ignores, NOW).ignored, [
+            { name: "CVE-C", severity: "CRITICAL" },
+            { name: "CVE-A", severity: "HIGH", reason: "r" },
+            { name: "CVE-B", severity: "HIGH", until: "2027-01-01" },
+        ]);
+    });
+
+    it("an ignored finding that ECR also counted: the count less the ignored listed ones", () => {
+        const r = { scanStatus: "COMPLETE", findings: [f("CVE-1", "HIGH"), f("CVE-2", "HIGH")], findingSeverityCounts: { HIGH: 5 } };
+        const v = evaluateGate(IMAGE, r, "HIGH", [{ name: "CVE-1" }], NOW);
+        assert.deepEqual([v.blockingCounts, v.blockingTotal, v.blockingNames], [{ HIGH: 4 }, 4, ["CVE-2"]]);
+        assert.match(v.message!, /4 finding\(s\) at or above HIGH \(HIGH: 4\): CVE-2 and 3 more\./);
+    });
+});

@@ -368,3 +368,81 @@ describe("poll", () => {
         });
     });
 });
+
+describe("poll: edges", () => {
+    it("a wait with no time left times out before any poll, with status PENDING", async () => {
+        const { check, calls } = scripted(["COMPLETE"]);
+        const clock = fakeClock();
+        const outcome = await pollUntilTerminal({ check, timeoutMs: 0, now: clock.now, sleep: clock.sleep, random: () => 0.5, progress: () => undefined, label: LABEL });
+        assert.deepEqual(outcome, { kind: "timeout", status: "PENDING", polls: 0, waitedMs: 0 });
+        assert.equal(calls(), 0);
+    });
+
+    it("without a sleep given, the wait is a real timer: no poll before it fires", async () => {
+        let polls = 0;
+        const outcome = pollUntilTerminal({
+            check: async () => {
+                polls++;
+                return { terminal: true, status: "COMPLETE", value: "v" };
+            },
+            // A clock that stands still: the wait is the remaining 1 ms.
+            timeoutMs: 1,
+            now: () => 0,
+            progress: () => undefined,
+            label: LABEL,
+        });
+        for (let i = 0; i < 10; i++) {
+            await Promise.resolve();
+        }
+        assert.equal(polls, 0, "polled without waiting");
+        assert.equal((await outcome).kind, "done");
+        assert.equal(polls, 1);
+    });
+
+    it("retryTransient without a sleep given waits on a real timer before trying again", async () => {
+        let calls = 0;
+        const transient = Object.assign(new Error("Rate exceeded"), { transient: true });
+        let now = 0;
+        const result = retryTransient(
+            async () => {
+                calls++;
+                if (calls === 1) {
+                    throw transient;
+                }
+                return "ok";
+            },
+            // random 0: the first delay is 1 s. The clock moves only when this test says.
+            { deadline: 60_000, now: () => now, isTransient: () => true, random: () => 0 },
+        );
+        for (let i = 0; i < 10; i++) {
+            await Promise.resolve();
+        }
+        assert.equal(calls, 1, "tried again without waiting");
+        now = 1000;
+        assert.equal(await result, "ok");
+        assert.equal(calls, 2);
+    });
+
+    it("retryTransient gives up when the next wait would end exactly at the deadline", async () => {
+        const transient = Object.assign(new Error("Rate exceeded"), { transient: true });
+        let calls = 0;
+        // random 0.5: the first wait is 1500 ms.
+        await assert.rejects(
+            retryTransient(async () => { calls++; throw transient; }, { deadline: 1500, now: () => 0, isTransient: () => true, random: () => 0.5, sleep: async () => undefined }),
+            /Rate exceeded/,
+        );
+        assert.equal(calls, 1);
+        let tries = 0;
+        const ok = await retryTransient(
+            async () => {
+                tries++;
+                if (tries === 1) {
+                    throw transient;
+                }
+                return "ok";
+            },
+            { deadline: 1501, now: () => 0, isTransient: () => true, random: () => 0.5, sleep: async () => undefined },
+        );
+        assert.equal(ok, "ok");
+    });
+});

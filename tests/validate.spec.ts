@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
-import { UNKNOWN, validateInputs } from "../provider/validate";
+import { ImageScanProvider } from "../provider/provider";
+import { ImageScanInputs } from "../provider/types";
+import { containsUnknown, UNKNOWN, validateInputs } from "../provider/validate";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
 const BASE: Record<string, unknown> = { repositoryName: "web", imageDigest: DIGEST };
@@ -187,7 +189,9 @@ describe("validateInputs: imageUri", () => {
     for (const [what, imageUri, parts] of cases) {
         it(`${what} fills the inputs it stands for`, () => {
             const got = expectValid({ imageUri }) as unknown as Record<string, unknown>;
-            assert.equal(got.imageUri, imageUri);
+            // Checked, imageUri is the output to be: pinned by digest, or not known before the create.
+            const pinned = parts.imageDigest ? `${parts.registryId}.dkr.ecr.${parts.region}.amazonaws.com/${parts.repositoryName}@${parts.imageDigest}` : undefined;
+            assert.equal(got.imageUri, pinned);
             for (const [k, v] of Object.entries(parts)) {
                 assert.equal(got[k], v, k);
             }
@@ -502,5 +506,136 @@ describe("validateInputs", () => {
             assert.doesNotThrow(() => validateInputs(news as Record<string, unknown>));
             assert.ok((validateInputs(news as Record<string, unknown>).failures ?? []).length > 0);
         }
+    });
+});
+
+describe("validateInputs: the reasons a user reads", () => {
+    /** The one failure for `news`, as {property, reason}. */
+    function failure(news: Record<string, unknown>) {
+        const failures = validateInputs(news).failures ?? [];
+        assert.equal(failures.length, 1, JSON.stringify(failures));
+        return failures[0];
+    }
+
+    it("a long value is shown cut at 80 characters; one of exactly 80 in full", () => {
+        const long = "x".repeat(100);
+        assert.ok(failure(inputs({ imageTag: long + " " })).reason.startsWith(`imageTag "${long.slice(0, 76)}... is invalid`));
+        const eighty = "y".repeat(78); // 78 + the quotes = 80
+        assert.ok(failure(inputs({ imageTag: eighty + " " })).reason.includes(`"${"y".repeat(76)}...`), "81 is cut");
+        assert.ok(failure(inputs({ imageTag: "z".repeat(77) + " " })).reason.includes(`"${"z".repeat(77)} " is invalid`), "80 is shown whole");
+    });
+
+    it("the property is the top-level input; the reason names the exact field", () => {
+        const f = failure(inputs({ ignoreFindings: ["CVE-1", { name: "CVE-2", until: "soon" }] }));
+        assert.equal(f.property, "ignoreFindings");
+        assert.match(f.reason, /^ignoreFindings\[1\]\.until "soon" is invalid: it must be an ISO-8601 date such as "2026-12-31" \(the whole day, UTC\)/);
+        const key = failure(inputs({ ignoreFindings: [{ name: "CVE-2", "x.y": 1 }] }));
+        assert.deepEqual([key.property, key.reason], ["ignoreFindings", 'ignoreFindings[0].x.y 1 is invalid: ignoreFindings[0] has no key "x.y"; the keys are name, until and reason.']);
+    });
+
+    it("an endpoint with credentials is masked up to the last @ of its authority, and names no property", () => {
+        const cases: [string, string][] = [
+            ["http://user:p@ss@host:5000/x@y", "http://***@host:5000/x@y"],
+            ["https://token@host", "https://***@host"],
+            ["http://:secret@host", "http://***@host"],
+        ];
+        for (const [endpoint, shown] of cases) {
+            const f = failure(inputs({ endpoint }));
+            assert.equal(f.property, "", endpoint);
+            assert.equal(
+                f.reason,
+                `endpoint "${shown}" is invalid: it must not hold user:password (shown here as ***); give credentials through the AWS SDK chain or profile.`,
+            );
+        }
+        // A bad endpoint without credentials keeps its property and shows its value.
+        assert.deepEqual(failure(inputs({ endpoint: "ftp://host" })), { property: "endpoint", reason: 'endpoint "ftp://host" is invalid: the scheme must be http or https, not ftp.' });
+        // Another field that looks like a URL with credentials is shown as given, under its name.
+        assert.deepEqual(failure(inputs({ imageTag: "http://u:p@h" })).property, "imageTag");
+        assert.match(failure(inputs({ imageTag: "http://u:p@h" })).reason, /^imageTag "http:\/\/u:p@h" is invalid/);
+    });
+
+    it("digests, regions and registries must match whole", () => {
+        const cases: [string, unknown][] = [
+            ["imageDigest", "x" + DIGEST],
+            ["imageDigest", DIGEST + "0"],
+            ["region", "xus-east-1"],
+            ["region", "us-east-1x"],
+            ["region", "us-east-123"],
+            ["registryId", "x123456789012"],
+        ];
+        for (const [property, value] of cases) {
+            assert.equal(failure(inputs({ [property]: value })).property, property, String(value));
+        }
+        assert.equal(expectValid(inputs({ region: "ap-southeast-10" })).region, "ap-southeast-10");
+    });
+
+    it("each rule's reason, word for word", () => {
+        const cases: [Record<string, unknown>, string][] = [
+            [{ imageDigest: "sha256:x" }, 'imageDigest "sha256:x" is invalid: it must be "sha256:" followed by 64 lowercase hex characters.'],
+            [{ region: "mars" }, 'region "mars" is invalid: it must be an AWS region such as "us-east-1", or unset to use aws:region.'],
+            [{ endpoint: "nope" }, 'endpoint "nope" is invalid: it must be an absolute http(s) URL, e.g. "http://127.0.0.1:5000".'],
+            [{ failOnSeverity: "SEVERE" }, 'failOnSeverity "SEVERE" is invalid: it must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL. Leave it unset to never fail on findings.'],
+            [{ ignoreFindings: [true] }, "ignoreFindings[0] true is invalid: an entry must be a finding name or {name, until?, reason?}."],
+            [{ ignoreFindings: [null] }, "ignoreFindings[0] null is invalid: an entry must be a finding name or {name, until?, reason?}."],
+            [{ ignoreFindings: [["CVE-1"]] }, 'ignoreFindings[0] ["CVE-1"] is invalid: an entry must be a finding name or {name, until?, reason?}.'],
+            [{ ignoreFindings: [{ name: 5 }] }, 'ignoreFindings[0].name 5 is invalid: it must be a non-empty finding name, e.g. "CVE-2024-1234".'],
+            [{ ignoreFindings: [{ name: "CVE-1", reason: 5 }] }, "ignoreFindings[0].reason 5 is invalid: it must be a string."],
+            [{ repositoryName: 5 }, "repositoryName 5 is invalid: it must be a string, not a number."],
+            [{ platforms: [] }, 'platforms [] is invalid: it must be a non-empty list of platforms such as ["linux/amd64", "linux/arm64"]; leave it unset to scan every platform image of an index.'],
+        ];
+        for (const [over, reason] of cases) {
+            assert.equal(failure(inputs(over)).reason, reason);
+        }
+    });
+
+    it("a zoneless date-time suggests the date alone, cut to the day", () => {
+        const f = failure(inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-12-31T23:30:15" }] }));
+        assert.match(f.reason, /write "2026-12-31T23:30:15Z" for UTC, or add an offset such as "\+01:00"\. A date alone \("2026-12-31"\) covers that whole day, UTC\.$/);
+    });
+
+    it("a date-time's day must be a real calendar day too; a valid one is kept as given", () => {
+        assert.equal(failure(inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-30T10:00:00Z" }] })).property, "ignoreFindings");
+        assert.deepEqual(expectValid(inputs({ ignoreFindings: [{ name: "CVE-1", until: "2026-02-28T23:00:00-05:00" }] })).ignoreFindings, [{ name: "CVE-1", until: "2026-02-28T23:00:00-05:00" }]);
+    });
+
+    it("a name given as a non-string is refused even if truthy", () => {
+        assert.equal(failure(inputs({ ignoreFindings: [{ name: ["CVE-1"] }] })).reason, 'ignoreFindings[0].name ["CVE-1"] is invalid: it must be a non-empty finding name, e.g. "CVE-2024-1234".');
+    });
+
+    it("unknown values nested up to 8 levels deep are found; a cyclic object is not endless", () => {
+        let nested: unknown = UNKNOWN;
+        for (let i = 0; i < 8; i++) {
+            nested = { v: nested };
+        }
+        assert.equal(containsUnknown(nested), true);
+        assert.equal(containsUnknown({ v: nested }), false);
+        const cyclic: Record<string, unknown> = {};
+        cyclic.self = cyclic;
+        assert.equal(containsUnknown(cyclic), false);
+    });
+});
+
+describe("check through the provider", () => {
+    it("returns check's failures and inputs; an unexpected failure says so, with no stack", async () => {
+        const provider = new ImageScanProvider();
+        assert.deepEqual((await provider.check({} as ImageScanInputs, { repositoryName: "web", imageTag: "v1" } as ImageScanInputs)).inputs, {
+            repositoryName: "web",
+            imageTag: "v1",
+            waitForCompletion: true,
+            timeoutSeconds: 1200,
+            ignoreFindings: [],
+        });
+        const hostile = Object.defineProperty({ repositoryName: "web", imageTag: "v1" }, "region", {
+            enumerable: true,
+            get() {
+                throw new Error("boom");
+            },
+        });
+        await assert.rejects(provider.check({} as ImageScanInputs, hostile as unknown as ImageScanInputs), (e: Error) => {
+            assert.equal(e.name, "UnexpectedError");
+            assert.match(e.message, /^ImageScan check failed: Error: boom\. This is unexpected/);
+            assert.equal(e.stack, "");
+            return true;
+        });
     });
 });
