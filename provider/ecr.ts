@@ -45,17 +45,10 @@ function shared(target: EcrTarget, tuning: EcrTuning): Shared {
         // when ECR throttles. Both treat LimitExceededException as throttling and would
         // retry it; for StartImageScan that only burns time, as the quota answer is final.
         // Refusing the retry token makes the SDK surface the original error at once.
-        // A retry waits for the pacer too: every attempt counts against ECR's limit.
         const retryStrategy = new AdaptiveRetryStrategy(tuning.maxAttempts ?? 3);
         const refresh = retryStrategy.refreshRetryTokenForRetry.bind(retryStrategy);
-        retryStrategy.refreshRetryTokenForRetry = async (token, info) => {
-            if (info.error?.name === "LimitExceededException") {
-                throw info.error;
-            }
-            const next = await refresh(token, info);
-            await pacer?.take();
-            return next;
-        };
+        retryStrategy.refreshRetryTokenForRetry = (token, info) =>
+            info.error?.name === "LimitExceededException" ? Promise.reject(info.error) : refresh(token, info);
         const client = new ECRClient({
             region: target.region,
             endpoint: target.endpoint,
@@ -81,18 +74,32 @@ export function sdkTransport(target: EcrTarget, tuning: EcrTuning = {}): EcrTran
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     const { client, pacer } = shared(target, tuning);
     const options = { abortSignal: target.signal };
-    // The first attempt waits for its turn here, where an abort can still cancel the wait.
-    const send = async <T>(call: () => Promise<T>): Promise<T> => {
+    // Every attempt waits for its turn, retries included (each counts against ECR's
+    // limit): a step inside the SDK's retry loop, after its backoff. The wait ends when
+    // this operation is aborted, and the turn is not taken.
+    const step = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
         await pacer?.take(target.signal);
-        return call();
+        return next(args);
+    };
+    const paced = <C extends { middlewareStack: PacedStack }>(command: C): C => {
+        if (pacer) {
+            // `never`: the SDK types a step by the command's input and output; it passes them through.
+            command.middlewareStack.addRelativeTo(step as never, { relation: "after", toMiddleware: "retryMiddleware", name: "imageScanPace", override: true });
+        }
+        return command;
     };
     return {
-        describeImages: (input) => send(() => client.send(new DescribeImagesCommand(input), options)),
-        startImageScan: (input) => send(() => client.send(new StartImageScanCommand(input), options)),
-        describeImageScanFindings: (input) => send(() => client.send(new DescribeImageScanFindingsCommand(input), options)),
-        batchGetImage: (input) => send(() => client.send(new BatchGetImageCommand(input), options)),
+        describeImages: (input) => client.send(paced(new DescribeImagesCommand(input)), options),
+        startImageScan: (input) => client.send(paced(new StartImageScanCommand(input)), options),
+        describeImageScanFindings: (input) => client.send(paced(new DescribeImageScanFindingsCommand(input)), options),
+        batchGetImage: (input) => client.send(paced(new BatchGetImageCommand(input)), options),
         region: () => client.config.region(),
     };
+}
+
+/** The part of a command's middleware stack that pacing uses. */
+interface PacedStack {
+    addRelativeTo(middleware: never, options: { relation: "after"; toMiddleware: string; name: string; override: boolean }): void;
 }
 
 /** How many shared clients the process holds (for tests: one per distinct target). */

@@ -95,6 +95,19 @@ export class EnvironmentError extends ImageScanBaseError {
     readonly name = "EnvironmentError" as const;
 }
 
+/**
+ * An ECR call whose operation was aborted (timeoutSeconds ran out) while it waited for
+ * its turn at the pacer (pace.ts): ECR never saw it. Named AbortError, as the SDK and
+ * `isTransient` know an abort.
+ */
+export class PaceAbortError extends Error {
+    readonly name = "AbortError" as const;
+    readonly waitedForTurn = true as const;
+    constructor() {
+        super("The operation was aborted while it waited for its turn to call ECR");
+    }
+}
+
 /** TLS failures carry OpenSSL's codes, not an AWS error name. */
 const TLS_CODES = /^(EPROTO|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
@@ -155,7 +168,11 @@ export class EcrRequestError extends ImageScanBaseError {
         const cause = options?.cause;
         const step = nextStep(cause, image, options?.profile);
         super(
-            cause instanceof Error && cause.name === "AbortError"
+            cause instanceof PaceAbortError
+                ? `ECR ${operation} for image ${fullLabel(image)} was still waiting for its turn to call ECR when timeoutSeconds ran out: ` +
+                      `ImageScan paces the ECR calls of every ImageScan in this deployment (IMAGESCAN_ECR_REQUESTS_PER_SECOND, ` +
+                      `default 20 per second). Raise timeoutSeconds or the pace; the next \`pulumi up\` adopts any scan that started.`
+                : cause instanceof Error && cause.name === "AbortError"
                 ? `ECR ${operation} for image ${fullLabel(image)} got no answer from ` +
                       `${image.endpoint ?? `the ECR endpoint of ${image.region}`} before timeoutSeconds ran out. ` +
                       `Check the endpoint and the network, or raise timeoutSeconds; the next \`pulumi up\` adopts any scan that started.`

@@ -2,12 +2,12 @@
 // ImageScan of a stack; they share one ECR client per region and endpoint (ecr.ts). At
 // hundreds of ImageScans, with the engine running many at once, the SDK's adaptive
 // retry mode alone keeps bouncing off ECR's rate limits (BENCHMARKS.md, the scale runs).
-// So every attempt, retries included, waits for a token of the client's pacer, first
-// come, first served, and the adaptive mode slows down further if ECR throttles anyway.
+// So every attempt, retries included, waits for a token of the client's pacer (a
+// middleware inside the SDK's retry loop, after its backoff), first come, first served, and the adaptive mode slows down further if ECR throttles anyway.
 // The default, 20 requests/s for all operations together, stays under a 20/s limit per
 // operation whatever the mix. IMAGESCAN_ECR_REQUESTS_PER_SECOND sets it.
 
-import { EnvironmentError } from "./errors";
+import { EnvironmentError, PaceAbortError } from "./errors";
 
 /** Requests per second per region and endpoint (all operations together), in one provider process. */
 export const DEFAULT_REQUESTS_PER_SECOND = 20;
@@ -110,7 +110,8 @@ export class Pacer {
                     w.resolve();
                     continue;
                 }
-                await this.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+                // Capped: a timer longer than 2^31-1 ms fires at once (absurdly slow rates).
+                await this.sleep(Math.min(MAX_SLEEP_MS, Math.ceil(((1 - this.tokens) / this.rate) * 1000)));
             }
         } finally {
             this.pumping = false;
@@ -119,5 +120,8 @@ export class Pacer {
 }
 
 function abortError(): Error {
-    return Object.assign(new Error("The operation was aborted while it waited for its turn to call ECR"), { name: "AbortError" });
+    return new PaceAbortError();
 }
+
+/** Node's longest timer. */
+const MAX_SLEEP_MS = 2 ** 31 - 1;

@@ -199,8 +199,10 @@ async function collect(op: Operation, opts: CollectOptions): Promise<ScanResult 
             try {
                 result = await op.ecr.readScan(digest);
             } catch (e) {
-                // The SDK already retried; an ECR blip must not end a long wait.
-                if (e instanceof EcrRequestError && e.transient) {
+                // The SDK already retried; an ECR blip must not end a long wait. A poll that
+                // the deadline aborted (in flight, or waiting for its turn) is the timeout.
+                const aborted = e instanceof EcrRequestError && e.cause instanceof Error && e.cause.name === "AbortError" && ctx.now().getTime() >= op.deadline;
+                if (e instanceof EcrRequestError && (e.transient || aborted)) {
                     lastError = e;
                     return { terminal: false, status: lastKnownStatus };
                 }

@@ -2,10 +2,10 @@
 // per resource, as `__provider`, in the inputs and again in the outputs. The serializer
 // copies functions by their source text and the modules they capture by value (or
 // hoists a `require` of them that runs when the text loads), so these functions capture
-// nothing but `load`: each loads the implementation by package name when it is called.
+// nothing but `get`: each loads the implementation by package name when it is called.
 // That keeps `__provider` small (about 2 KiB, both copies under 4 KiB), lets state
-// written by one version run with the next, and lets `pulumi destroy` and `pulumi
-// refresh` run when the package is no longer installed.
+// written by one version run with the next, and lets `pulumi destroy` (without
+// --refresh) run when the package is no longer installed.
 //
 // Every function here costs its source and a wrapper of about 170 bytes in each copy:
 // there is no `delete` (the host skips a missing one, and deleting only forgets the
@@ -36,6 +36,6 @@ function get(): Provider {
         return require("pulumi-ecr-imagescan/runtime").provider;
     } catch (e) {
         const m = String((e as Error).message).split("\n")[0];
-        throw Object.assign(new Error(`ImageScan: npm install pulumi-ecr-imagescan in ${process.cwd()} (${m}). pulumi destroy works without it.`), { name: "PackageLoadError", stack: "", cause: e });
+        throw Object.assign(new Error(`ImageScan could not load pulumi-ecr-imagescan in ${process.cwd()}: ${m}. Install it or fix that; plain pulumi destroy works without it.`), { name: "PackageLoadError", stack: "", cause: e });
     }
 }

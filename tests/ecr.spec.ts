@@ -8,7 +8,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { Ecr, isTransient, sdkTransport, sharedClients } from "../provider/ecr";
-import { EcrRequestError } from "../provider/errors";
+import { EcrRequestError, PaceAbortError } from "../provider/errors";
 import { awsError, DIGEST, networkError, scanStatus, sdkError, stubTransport } from "./support/stub";
 
 const image = { repositoryName: "web", region: "eu-west-1", imageDigest: DIGEST };
@@ -516,6 +516,38 @@ describe("ecr: the SDK client", () => {
             assert.equal(sharedClients(), before + 4);
         } finally {
             delete process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
+        }
+    });
+
+    it("a call whose operation is aborted while it waits for its turn leaves at once, and does not use up a later call's turn", async function () {
+        this.timeout(10_000);
+        const arrivals: number[] = [];
+        const server = http.createServer((req, res) => {
+            req.resume();
+            req.on("end", () => {
+                arrivals.push(performance.now());
+                res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+                res.end(JSON.stringify({ imageDetails: [{ imageDigest: DIGEST, registryId: "123456789012" }] }));
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        // One call per 2 s, burst 1.
+        process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND = "0.5";
+        try {
+            const target = { region: "eu-west-1", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+            const input = { repositoryName: "web", imageIds: [{ imageTag: "v1" }] };
+            await sdkTransport(target).describeImages(input);
+            const controller = new AbortController();
+            const gone = sdkTransport({ ...target, signal: controller.signal }).describeImages(input);
+            setTimeout(() => controller.abort(), 50);
+            await assert.rejects(gone, (e: Error) => e instanceof PaceAbortError);
+            await sdkTransport(target).describeImages(input);
+            assert.equal(arrivals.length, 2, "the aborted call never reached ECR");
+            // Its turn (at 2 s) went to the next call; had it kept it, the next would wait to 4 s.
+            assert.ok(arrivals[1] - arrivals[0] < 3000, `${arrivals[1] - arrivals[0]} ms`);
+        } finally {
+            delete process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
+            await new Promise<void>((r) => server.close(() => r()));
         }
     });
 

@@ -9,12 +9,14 @@ import {
     GateFailedError,
     ImageNotFoundError,
     nextStep,
+    PaceAbortError,
     PlatformNotFoundError,
     RepositoryNotFoundError,
     ScanTimeoutError,
     UnexpectedError,
     userFacing,
 } from "../provider/errors";
+import { isTransient } from "../provider/ecr";
 import { ImageRef } from "../provider/image";
 import { awsError, networkError, sdkError } from "./support/stub";
 
@@ -183,6 +185,18 @@ describe("errors", () => {
             const plain = new EcrRequestError("DescribeImages", IMAGE, { cause: Object.assign(new Error("odd"), { code: 42 }) });
             assert.match(plain.message, /: Error: odd\. /);
             assert.match(new EcrRequestError("DescribeImages", IMAGE, { cause: "a string" }).message, /: a string\. Check credentials/);
+        });
+
+        it("an abort while the call waited for its turn says so, and names the pace's setting", () => {
+            assert.equal(
+                new EcrRequestError("DescribeImageScanFindings", AT_ENDPOINT, { cause: new PaceAbortError() }).message,
+                `ECR DescribeImageScanFindings for image 123456789012/web@${DIGEST} (eu-west-1, endpoint http://127.0.0.1:5000) was still waiting for its turn to call ECR ` +
+                    "when timeoutSeconds ran out: ImageScan paces the ECR calls of every ImageScan in this deployment (IMAGESCAN_ECR_REQUESTS_PER_SECOND, " +
+                    "default 20 per second). Raise timeoutSeconds or the pace; the next `pulumi up` adopts any scan that started.",
+            );
+            const e = new PaceAbortError();
+            assert.equal(e.name, "AbortError");
+            assert.equal(isTransient(new EcrRequestError("StartImageScan", IMAGE, { cause: e }).cause), false);
         });
 
         it("an abort at the deadline says no answer came before timeoutSeconds, naming the endpoint or the region", () => {

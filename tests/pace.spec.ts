@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import { getEventListeners } from "events";
+import { PaceAbortError } from "../provider/errors";
 import { configuredRate, DEFAULT_REQUESTS_PER_SECOND, defaultBurst, Pacer } from "../provider/pace";
 
 describe("pace", () => {
@@ -114,7 +116,7 @@ describe("pace: settings and defaults", () => {
         const { pacer, sleeps } = clocked(10, 1);
         const aborted = new AbortController();
         aborted.abort();
-        await assert.rejects(pacer.take(aborted.signal), { name: "AbortError", message: "The operation was aborted while it waited for its turn to call ECR" });
+        await assert.rejects(pacer.take(aborted.signal), (e: Error) => e instanceof PaceAbortError && e.name === "AbortError" && e.message === "The operation was aborted while it waited for its turn to call ECR");
         await pacer.take();
         const waiting = new AbortController();
         const gone = pacer.take(waiting.signal);
@@ -122,6 +124,7 @@ describe("pace: settings and defaults", () => {
         waiting.abort();
         await assert.rejects(gone, { name: "AbortError" });
         await next;
+        assert.equal(getEventListeners(waiting.signal, "abort").length, 0, "the aborted waiter's listener is gone");
         // Only the one still queued waited for a token.
         assert.deepEqual(sleeps, [100]);
     });
@@ -130,14 +133,36 @@ describe("pace: settings and defaults", () => {
         const { pacer } = clocked(10, 1);
         const controller = new AbortController();
         await pacer.take(controller.signal);
+        // It stops listening once it has its turn: a long-lived signal gathers no listeners.
+        assert.equal(getEventListeners(controller.signal, "abort").length, 0);
+        const queued = new AbortController();
+        const waiting = pacer.take(queued.signal);
+        assert.equal(getEventListeners(queued.signal, "abort").length, 1);
+        await waiting;
+        assert.equal(getEventListeners(queued.signal, "abort").length, 0);
         controller.abort();
+        queued.abort();
         await pacer.take();
     });
 
-    it("built with the real clock and timer, lets its burst through at once", async () => {
+    it("built with the real clock and timer, lets its burst through at once, and the next call waits for a timer", async () => {
         const pacer = new Pacer(20);
         let went = 0;
-        await Promise.all(Array.from({ length: 5 }, () => pacer.take().then(() => went++)));
+        const all = Array.from({ length: 6 }, () => pacer.take().then(() => went++));
+        // Before any timer can fire: the burst of 5 went, the sixth waits its 50 ms.
+        await new Promise((r) => setImmediate(r));
         assert.equal(went, 5);
+        await Promise.all(all);
+        assert.equal(went, 6);
+    });
+
+    it("a rate too slow for a timer waits in the longest one Node has, not in a loop", async () => {
+        const { pacer, sleeps } = clocked(1e-9, 1);
+        await pacer.take();
+        await pacer.take();
+        // One call per 1e9 s: 466 timers, each at most Node's longest (a longer one fires at once).
+        assert.equal(sleeps.length, Math.ceil(1e12 / (2 ** 31 - 1)));
+        assert.equal(sleeps[0], 2 ** 31 - 1);
+        assert.ok(sleeps.every((ms) => ms <= 2 ** 31 - 1));
     });
 });

@@ -7,7 +7,8 @@ import { context } from "../provider/context";
 import { Ecr } from "../provider/ecr";
 import { continued, Operation, reread, rescan, ScanRecord, scanOrAdopt } from "../provider/scan";
 import { ScanResult } from "../provider/types";
-import { awsError, DIGEST, fakeClock, scanStatus, stubTransport, StubScript } from "./support/stub";
+import { PaceAbortError } from "../provider/errors";
+import { awsError, DIGEST, fakeClock, scanStatus, sdkError, stubTransport, StubScript } from "./support/stub";
 
 const NOW = "2026-11-29T10:00:00.000Z";
 const image = { repositoryName: "web", region: "eu-west-1", imageDigest: DIGEST };
@@ -113,6 +114,37 @@ describe("scan", () => {
                 assert.match(e.message, /last status IN_PROGRESS after 30 s \(last ECR error: EcrRequestError: ECR DescribeImageScanFindings failed .*ThrottlingException: Rate exceeded\./);
                 return true;
             });
+        });
+
+        it("a poll aborted at the deadline while it waited for its turn is the timeout: last status, time waited, and why", async () => {
+            let clockRef: ReturnType<typeof fakeClock> | undefined;
+            const { op, clock } = setup(
+                {
+                    startImageScan: [{ imageScanStatus: { status: "IN_PROGRESS" } }],
+                    describeImageScanFindings: [
+                        scanStatus("IN_PROGRESS"),
+                        () => {
+                            clockRef?.advance(30_000);
+                            return new PaceAbortError();
+                        },
+                    ],
+                },
+                true,
+                30,
+            );
+            clockRef = clock;
+            await assert.rejects(scanOrAdopt(op, false), (e: Error) => {
+                assert.equal(e.name, "ScanTimeoutError");
+                assert.match(e.message, /last status IN_PROGRESS after \d+ s \(last ECR error: EcrRequestError: ECR DescribeImageScanFindings for image .* was still waiting for its turn to call ECR when timeoutSeconds ran out/);
+                assert.match(e.message, /IMAGESCAN_ECR_REQUESTS_PER_SECOND/);
+                return true;
+            });
+        });
+
+        it("an abort before the deadline is no timeout: it ends the wait at once", async () => {
+            const { op, stub } = setup({ startImageScan: [{}], describeImageScanFindings: [sdkError("AbortError", "This operation was aborted")] });
+            await assert.rejects(scanOrAdopt(op, false), (e: Error) => e.name === "EcrRequestError" && /got no answer/.test(e.message));
+            assert.equal(stub.calls.filter((c) => c === "describeImageScanFindings").length, 1);
         });
 
         it("a non-transient error on a poll ends the wait at once", async () => {
