@@ -7,7 +7,7 @@ import { ImageScanProvider } from "../provider/provider";
 import { context, ImageScanProviderOptions } from "../provider/context";
 import { EcrTarget } from "../provider/ecr";
 import { ImageEntry, ImageScanInputs, ImageScanOutputs } from "../provider/types";
-import { awsError, DIGEST, fakeClock, imageFound, REGISTRY, scanStatus, stubTransport, StubScript } from "./support/stub";
+import { awsError, completeScan, DIGEST, fakeClock, imageFound, REGISTRY, scanStatus, storedOutputs, stubTransport, StubScript } from "./support/stub";
 
 const P = { amd64: "sha256:" + "a1".repeat(32), arm64: "sha256:" + "b2".repeat(32) };
 const INDEX = "sha256:" + "d4".repeat(32);
@@ -24,14 +24,7 @@ function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
     return { repositoryName: "web", imageDigest: DIGEST, region: "eu-west-1", waitForCompletion: true, timeoutSeconds: 1200, ignoreFindings: [], ...extra };
 }
 
-const done = (completedAt = "2026-11-29T10:00:05Z", findings: [string, string][] = []) =>
-    scanStatus("COMPLETE", {
-        imageScanFindings: {
-            imageScanCompletedAt: new Date(completedAt),
-            findingSeverityCounts: findings.reduce<Record<string, number>>((c, [, s]) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
-            findings: findings.map(([name, severity]) => ({ name, severity: severity as "HIGH" })),
-        },
-    });
+const done = (completedAt = "2026-11-29T10:00:05Z", findings: [string, string][] = []) => completeScan(findings, completedAt);
 const digestOf = (input: never) => (input as { imageId: { imageDigest: string } }).imageId.imageDigest;
 
 function entry(platform: string | undefined, imageDigest: string, over: Partial<ImageEntry> = {}): ImageEntry {
@@ -50,28 +43,7 @@ function entry(platform: string | undefined, imageDigest: string, over: Partial<
 }
 
 function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    return {
-        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
-        repositoryName: "web",
-        registryId: REGISTRY,
-        region: "eu-west-1",
-        imageDigest: DIGEST,
-        waitForCompletion: true,
-        timeoutSeconds: 1200,
-        ignoreFindings: [],
-        scanStatus: "COMPLETE",
-        scanType: "BASIC",
-        scanStartedAt: "2026-11-29T09:00:00.000Z",
-        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-        scanCompletedAt: "2026-11-29T09:00:30.000Z",
-        findingSeverityCounts: {},
-        findingsTotal: 0,
-        topFindings: [],
-        adoptedExistingScan: false,
-        ignoredFindings: [],
-        images: [entry(undefined, DIGEST)],
-        ...over,
-    };
+    return storedOutputs({ scanCompletedAt: "2026-11-29T09:00:30.000Z", images: [entry(undefined, DIGEST)], ...over });
 }
 
 function setup(script: StubScript, options: Partial<ImageScanProviderOptions> = {}) {

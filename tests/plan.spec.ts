@@ -8,7 +8,7 @@ import { diff, DIFF_RETRY_SECONDS } from "../provider/plan";
 import { ImageScanProvider } from "../provider/provider";
 import { ImageScanInputs, ImageScanOutputs } from "../provider/types";
 import { UNKNOWN } from "../provider/validate";
-import { awsError, DIGEST, fakeClock, imageFound, REGISTRY, stubTransport, StubScript } from "./support/stub";
+import { awsError, DIGEST, fakeClock, imageFound, REGISTRY, storedOutputs, stubTransport, StubScript } from "./support/stub";
 
 const OTHER = "sha256:" + "cd".repeat(32);
 
@@ -17,30 +17,7 @@ function news(over: Partial<ImageScanInputs> = {}): ImageScanInputs {
 }
 
 function olds(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    return {
-        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
-        repositoryName: "web",
-        registryId: REGISTRY,
-        region: "eu-west-1",
-        imageDigest: DIGEST,
-        imageTag: "v1",
-        waitForCompletion: true,
-        timeoutSeconds: 1200,
-        ignoreFindings: [],
-        scanStatus: "COMPLETE",
-        scanType: "BASIC",
-        scanStartedAt: "2026-11-29T09:00:00.000Z",
-        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-        findingSeverityCounts: {},
-        findingsTotal: 0,
-        topFindings: [],
-        adoptedExistingScan: false,
-        ignoredFindings: [],
-        ...over,
-        images: over.images ?? [
-            { imageDigest: DIGEST, scanStatus: "COMPLETE", scanStartedAt: "2026-11-29T09:00:00.000Z", nextScanAllowedAt: "2026-11-30T09:00:00.000Z", findingSeverityCounts: {}, findingsTotal: 0, adoptedExistingScan: false },
-        ],
-    };
+    return storedOutputs({ imageTag: "v1", ...over });
 }
 
 function setup(script: StubScript, region?: () => Promise<string>) {

@@ -5,10 +5,9 @@ import { strict as assert } from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { ImageScanInputs, ImageScanOutputs, ImageScanProvider } from "../provider/index";
-import { dropUndefined, ImageEntry } from "../provider/types";
 import { topFindings } from "../provider/provider";
 import { INPUTS, UNKNOWN } from "../provider/validate";
-import { awsError, DIGEST, fakeClock, imageFound, networkError, REGISTRY, scanStatus, sdkError, stubTransport, StubScript } from "./support/stub";
+import { awsError, DIGEST, fakeClock, imageFound, networkError, REGISTRY, scanStatus, sdkError, storedOutputs, stubTransport, StubScript } from "./support/stub";
 
 function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
     return {
@@ -23,32 +22,8 @@ function inputs(extra: Partial<ImageScanInputs> = {}): ImageScanInputs {
 }
 
 /** Outputs as state holds them after a completed scan, with overrides. */
-/** The `images` entry of a plain image, from its outputs. */
-function imageEntry(o: ImageScanOutputs): ImageEntry {
-    const { imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan } = o;
-    return dropUndefined({ imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan });
-}
-
 function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    const o: Omit<ImageScanOutputs, "images"> & Partial<ImageScanOutputs> = {
-        ...inputs(),
-        registryId: REGISTRY,
-        region: "eu-west-1",
-        imageDigest: DIGEST,
-        scanStatus: "COMPLETE",
-        scanType: "BASIC",
-        scanStartedAt: "2026-11-29T09:00:00.000Z",
-        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-        findingSeverityCounts: {},
-        findingsTotal: 0,
-        topFindings: [],
-        adoptedExistingScan: false,
-        ignoredFindings: [],
-        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
-        ...over,
-    };
-    // One image, as state records it since `images` exists; a test may give its own.
-    return { ...o, images: o.images ?? [imageEntry({ ...o, images: [] })] };
+    return storedOutputs({ ...inputs(), ...over });
 }
 
 function setup(script: StubScript) {

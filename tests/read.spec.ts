@@ -6,54 +6,20 @@ import { context } from "../provider/context";
 import { ImageScanProvider } from "../provider/provider";
 import { read } from "../provider/read";
 import { ImageEntry, ImageScanOutputs } from "../provider/types";
-import { awsError, DIGEST, fakeClock, imageFound, REGISTRY, scanStatus, stubTransport, StubScript } from "./support/stub";
+import { awsError, completeScan, DIGEST, fakeClock, imageFound, REGISTRY, storedOutputs, stubTransport, StubScript } from "./support/stub";
 
 function stored(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
-    const images: ImageEntry[] = [
-        {
-            imageDigest: DIGEST,
-            scanStatus: "COMPLETE",
-            scanStartedAt: "2026-11-29T09:00:00.000Z",
-            nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
-            scanCompletedAt: "2026-11-29T09:00:30.000Z",
-            findingSeverityCounts: { HIGH: 1 },
-            findingsTotal: 1,
-            adoptedExistingScan: false,
-        },
-    ];
-    return {
-        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
-        repositoryName: "web",
-        registryId: REGISTRY,
-        region: "eu-west-1",
-        imageDigest: DIGEST,
+    return storedOutputs({
         imageTag: "v1",
-        waitForCompletion: true,
-        timeoutSeconds: 1200,
-        ignoreFindings: [],
-        scanStatus: "COMPLETE",
-        scanType: "BASIC",
-        scanStartedAt: "2026-11-29T09:00:00.000Z",
-        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
         scanCompletedAt: "2026-11-29T09:00:30.000Z",
         findingSeverityCounts: { HIGH: 1 },
         findingsTotal: 1,
         topFindings: [{ name: "CVE-OLD", severity: "HIGH" }],
-        adoptedExistingScan: false,
-        ignoredFindings: [],
-        images,
         ...over,
-    };
+    });
 }
 
-const now = (findings: [string, string][], completedAt = "2026-11-29T09:00:30Z") =>
-    scanStatus("COMPLETE", {
-        imageScanFindings: {
-            imageScanCompletedAt: new Date(completedAt),
-            findingSeverityCounts: findings.reduce<Record<string, number>>((c, [, s]) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
-            findings: findings.map(([name, severity]) => ({ name, severity: severity as "HIGH" })),
-        },
-    });
+const now = (findings: [string, string][], completedAt = "2026-11-29T09:00:30Z") => completeScan(findings, completedAt);
 
 function setup(script: StubScript) {
     const stub = stubTransport(script);

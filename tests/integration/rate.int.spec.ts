@@ -54,16 +54,22 @@ describe("ECR's rate limits and the provider's pace", function () {
         }
     });
 
-    it(`40 ImageScans created at once share one pace of ${DEFAULT_REQUESTS_PER_SECOND}/s: not one call throttled`, async () => {
-        const { proxy } = lab();
-        const repo = await lab().repository("paced");
+    /** 40 new images, then 40 creates at once through one provider, under ECR's default limits. */
+    async function fortyCreatesAtOnce(name: string) {
+        const repo = await lab().repository(name);
         const digests = await lab().pushImages(repo, 40);
-        proxy.reset();
-        proxy.rateLimit(DEFAULT_RATE_LIMIT);
+        lab().proxy.reset();
+        lab().proxy.rateLimit(DEFAULT_RATE_LIMIT);
         const p = lab().provider();
         const outs = await Promise.all(
             digests.map(async (_, i) => (await p.create(await lab().inputs(p, { repositoryName: repo, imageTag: `img-${i}` }))).outs as ImageScanOutputs),
         );
+        return { digests, outs };
+    }
+
+    it(`40 ImageScans created at once share one pace of ${DEFAULT_REQUESTS_PER_SECOND}/s: not one call throttled`, async () => {
+        const { proxy } = lab();
+        const { digests, outs } = await fortyCreatesAtOnce("paced");
         assert.deepEqual(
             outs.map((o) => [o.imageDigest, o.scanStatus]),
             digests.map((d) => [d, "COMPLETE"]),
@@ -80,14 +86,7 @@ describe("ECR's rate limits and the provider's pace", function () {
     it("without the pace (IMAGESCAN_ECR_REQUESTS_PER_SECOND=0) the same 40 creates bounce off the limit, and still succeed", async () => {
         const { proxy } = lab();
         process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND = "0";
-        const repo = await lab().repository("unpaced");
-        const digests = await lab().pushImages(repo, 40);
-        proxy.reset();
-        proxy.rateLimit(DEFAULT_RATE_LIMIT);
-        const p = lab().provider();
-        const outs = await Promise.all(
-            digests.map(async (_, i) => (await p.create(await lab().inputs(p, { repositoryName: repo, imageTag: `img-${i}` }))).outs as ImageScanOutputs),
-        );
+        const { digests, outs } = await fortyCreatesAtOnce("unpaced");
         assert.deepEqual(
             outs.map((o) => o.scanStatus),
             digests.map(() => "COMPLETE"),

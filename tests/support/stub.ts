@@ -8,6 +8,7 @@ import {
     StartImageScanCommandOutput,
 } from "@aws-sdk/client-ecr";
 import { EcrTarget, EcrTransport } from "../../provider/ecr";
+import { dropUndefined, ImageEntry, ImageScanOutputs } from "../../provider/types";
 
 export const DIGEST = "sha256:" + "ab".repeat(32);
 export const REGISTRY = "210987654321";
@@ -119,4 +120,46 @@ export function fakeClock(start = Date.parse("2026-11-29T10:00:00Z")) {
         sleeps,
         elapsed: () => now - start,
     };
+}
+
+/**
+ * Outputs as state holds them after a COMPLETE basic scan of one plain image (DIGEST in
+ * web, eu-west-1), with overrides. Its `images` entry follows the top-level fields,
+ * unless `images` is given.
+ */
+export function storedOutputs(over: Partial<ImageScanOutputs> = {}): ImageScanOutputs {
+    const o: Omit<ImageScanOutputs, "images"> & Partial<ImageScanOutputs> = {
+        imageUri: `${REGISTRY}.dkr.ecr.eu-west-1.amazonaws.com/web@${DIGEST}`,
+        repositoryName: "web",
+        registryId: REGISTRY,
+        region: "eu-west-1",
+        imageDigest: DIGEST,
+        waitForCompletion: true,
+        timeoutSeconds: 1200,
+        ignoreFindings: [],
+        scanStatus: "COMPLETE",
+        scanType: "BASIC",
+        scanStartedAt: "2026-11-29T09:00:00.000Z",
+        nextScanAllowedAt: "2026-11-30T09:00:00.000Z",
+        findingSeverityCounts: {},
+        findingsTotal: 0,
+        topFindings: [],
+        adoptedExistingScan: false,
+        ignoredFindings: [],
+        ...over,
+    };
+    const { imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan } = o;
+    const entry: ImageEntry = dropUndefined({ imageDigest, scanStatus, scanStatusDescription, scanStartedAt, nextScanAllowedAt, scanCompletedAt, findingSeverityCounts, findingsTotal, adoptedExistingScan });
+    return { ...o, images: over.images ?? [entry] };
+}
+
+/** ECR's answer for a COMPLETE basic scan with these [name, severity] findings. */
+export function completeScan(findings: [string, string][] = [], completedAt = "2026-11-29T10:00:05Z"): Partial<DescribeImageScanFindingsCommandOutput> {
+    return scanStatus("COMPLETE", {
+        imageScanFindings: {
+            imageScanCompletedAt: new Date(completedAt),
+            findingSeverityCounts: findings.reduce<Record<string, number>>((c, [, s]) => ({ ...c, [s]: (c[s] ?? 0) + 1 }), {}),
+            findings: findings.map(([name, severity]) => ({ name, severity: severity as "HIGH" })),
+        },
+    });
 }
