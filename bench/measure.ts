@@ -12,6 +12,8 @@ export const PROVIDER_BUDGET_BYTES = 4 * 1024;
 export interface Phase {
     seconds: number;
     code: number;
+    /** The most calls of one operation in any one second (all answers), by operation. */
+    peakPerSecond?: Record<string, number>;
     /** ECR calls by operation, not counting those ECR's rate limit (the lab's) refused. */
     calls: Record<string, number>;
     /** Calls the rate limit answered ThrottlingException. */
@@ -35,12 +37,38 @@ export interface ImageScanRun {
     resourceBytes: number[];
     /** IMAGESCAN_ECR_REQUESTS_PER_SECOND for the run; undefined: the default. */
     pacing?: string;
+    parallel?: number;
+    holdMs?: number;
     /** What went wrong; empty when the run behaved as expected. */
     problems: string[];
 }
 
-function phase(r: CliRun): Phase {
-    return { seconds: r.seconds, code: r.code, calls: byOperation(r.calls.filter((c) => !c.throttled)), throttled: r.calls.filter((c) => c.throttled).length, providerPeakKiB: r.providerPeakKiB };
+/** The most calls of each operation that arrived within any one second. */
+function peaks(calls: CliRun["calls"]): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const op of new Set(calls.map((c) => c.operation))) {
+        const times = calls.filter((c) => c.operation === op && c.at !== undefined).map((c) => c.at as number).sort((a, b) => a - b);
+        let best = 0;
+        for (let i = 0, j = 0; i < times.length; i++) {
+            while (times[i] - times[j] >= 1000) {
+                j++;
+            }
+            best = Math.max(best, i - j + 1);
+        }
+        out[op] = best;
+    }
+    return out;
+}
+
+export function phase(r: CliRun): Phase {
+    return {
+        seconds: r.seconds,
+        code: r.code,
+        calls: byOperation(r.calls.filter((c) => !c.throttled)),
+        throttled: r.calls.filter((c) => c.throttled).length,
+        peakPerSecond: peaks(r.calls),
+        providerPeakKiB: r.providerPeakKiB,
+    };
 }
 
 /** Differences between the calls seen and the calls expected, as readable lines. */
@@ -64,10 +92,20 @@ function cliProblems(what: string, r: CliRun): string[] {
  * N ImageScans in one stack: create, no-op up, preview, state. `pacing` sets
  * IMAGESCAN_ECR_REQUESTS_PER_SECOND for the provider ("0": the SDK's adaptive mode alone).
  */
-export async function measureImageScan(lab: Lab, n: number, run: number, pacing?: string): Promise<ImageScanRun> {
+export interface ScaleOptions {
+    /** IMAGESCAN_ECR_REQUESTS_PER_SECOND for the provider; undefined: the default. */
+    pacing?: string;
+    /** `pulumi up --parallel`: how many resources the engine runs at once. */
+    parallel?: number;
+    /** How long each scan stays IN_PROGRESS at the proxy (real ECR takes a while). */
+    holdMs?: number;
+}
+
+export async function measureImageScan(lab: Lab, n: number, run: number, opts: ScaleOptions = {}): Promise<ImageScanRun> {
+    const { pacing, parallel, holdMs = 0 } = opts;
     const repositoryName = await lab.repository(`n${n}`);
     const digests = await lab.pushImages(repositoryName, n);
-    const stack = `n${n}-r${run}${pacing === undefined ? "" : `-p${pacing}`}`;
+    const stack = `n${n}-r${run}${pacing === undefined ? "" : `-p${pacing}`}${parallel === undefined ? "" : `-j${parallel}`}`;
     if (pacing === undefined) {
         delete lab.ws.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
     } else {
@@ -78,11 +116,19 @@ export async function measureImageScan(lab: Lab, n: number, run: number, pacing?
     const problems: string[] = [];
     const timeoutMs = 120_000 + n * 20_000;
 
-    const up = await lab.pulumi(["up", "--yes", "--skip-preview"], { cwd, stack, timeoutMs });
+    const par = parallel === undefined ? [] : ["--parallel", String(parallel)];
+    lab.proxy.holdInProgress(holdMs);
+    const up = await lab.pulumi(["up", "--yes", "--skip-preview", ...par], { cwd, stack, timeoutMs: timeoutMs + n * holdMs });
+    lab.proxy.holdInProgress(0);
     problems.push(...cliProblems("pulumi up", up));
-    // moto reports COMPLETE at once: per create, DescribeImages, the lookup for an
-    // existing scan, StartImageScan, and one poll that also lists the findings.
-    problems.push(...callProblems("pulumi up", phase(up).calls, { DescribeImages: n, DescribeImageScanFindings: 2 * n, StartImageScan: n }));
+    // Per create: DescribeImages, the lookup for an existing scan, StartImageScan, and the
+    // polls (one, whose answer is the only page of findings, when moto finishes at once).
+    const created = phase(up).calls;
+    if (holdMs > 0) {
+        problems.push(...callProblems("pulumi up", { DescribeImages: created.DescribeImages ?? 0, StartImageScan: created.StartImageScan ?? 0 }, { DescribeImages: n, StartImageScan: n }));
+    } else {
+        problems.push(...callProblems("pulumi up", created, { DescribeImages: n, DescribeImageScanFindings: 2 * n, StartImageScan: n }));
+    }
     if (up.code === 0) {
         const out = JSON.parse((await lab.ws.ok(["stack", "output", "--json"], { cwd, stack })).stdout) as { statuses?: string[]; digests?: string[] };
         if (JSON.stringify(out.statuses) !== JSON.stringify(Array(n).fill("COMPLETE"))) {
@@ -93,11 +139,11 @@ export async function measureImageScan(lab: Lab, n: number, run: number, pacing?
         }
     }
 
-    const noop = await lab.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"], { cwd, stack, timeoutMs });
+    const noop = await lab.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", ...par], { cwd, stack, timeoutMs });
     problems.push(...cliProblems("no-op pulumi up", noop));
     problems.push(...callProblems("no-op pulumi up", phase(noop).calls, { DescribeImages: n }));
 
-    const preview = await lab.pulumi(["preview", "--expect-no-changes"], { cwd, stack, timeoutMs });
+    const preview = await lab.pulumi(["preview", "--expect-no-changes", ...par], { cwd, stack, timeoutMs });
     problems.push(...cliProblems("pulumi preview", preview));
     problems.push(...callProblems("pulumi preview", phase(preview).calls, { DescribeImages: n }));
 
@@ -114,7 +160,7 @@ export async function measureImageScan(lab: Lab, n: number, run: number, pacing?
     const copies = scans.length ? scans.reduce((a, r) => a + Number(r.inputs?.__provider !== undefined) + Number(r.outputs?.__provider !== undefined), 0) / scans.length : 0;
     const resourceBytes = scans.map((r) => Buffer.byteLength(JSON.stringify(r), "utf8"));
     delete lab.ws.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
-    return { n, run, up: phase(up), noop: phase(noop), preview: phase(preview), providerBytes, providerCopies: copies, stateBytes: Buffer.byteLength(exported, "utf8"), resourceBytes, pacing, problems };
+    return { n, run, up: phase(up), noop: phase(noop), preview: phase(preview), providerBytes, providerCopies: copies, stateBytes: Buffer.byteLength(exported, "utf8"), resourceBytes, pacing, parallel, holdMs, problems };
 }
 
 export interface PinnedRun {
