@@ -35,7 +35,7 @@ const pulumi = require("@pulumi/pulumi");
     for (const [object, value] of Object.entries(objects)) {
         try {
             const text = (await pulumi.runtime.serializeFunction(() => value, {})).text;
-            out.push({ object, bytes: Buffer.byteLength(text), requires: [...new Set(text.match(/require\\("[^"]+"\\)/g) || [])] });
+            out.push({ object, bytes: Buffer.byteLength(text), requires: [...new Set(text.match(/require\\("[^"$]+"\\)/g) || [])] });
         } catch (e) {
             out.push({ object, bytes: 0, requires: [], error: String(e.message).split("\\n")[0] });
         }
