@@ -13,23 +13,29 @@ import { awsError, DIGEST, networkError, scanStatus, sdkError, stubTransport } f
 
 const image = { repositoryName: "web", region: "eu-west-1", imageDigest: DIGEST };
 
-/** A loopback server that answers every ECR call with one JSON error, and counts. */
-async function errorServer(code: string, status = 400) {
-    let requests = 0;
+/** A loopback server that answers every ECR call with one JSON answer, and records when each came. */
+async function answeringServer(status: number, answer: object) {
+    const arrivals: number[] = [];
     const server = http.createServer((req, res) => {
         req.resume();
         req.on("end", () => {
-            requests++;
+            arrivals.push(performance.now());
             res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-            res.end(JSON.stringify({ __type: code, message: `injected ${code}` }));
+            res.end(JSON.stringify(answer));
         });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        requests: () => requests,
+        requests: () => arrivals.length,
+        arrivals,
         close: () => new Promise<void>((r) => server.close(() => r())),
     };
+}
+
+/** A loopback server that answers every ECR call with one JSON error, and counts. */
+function errorServer(code: string, status = 400) {
+    return answeringServer(status, { __type: code, message: `injected ${code}` });
 }
 
 describe("ecr", () => {
@@ -521,20 +527,12 @@ describe("ecr: the SDK client", () => {
 
     it("a call whose operation is aborted while it waits for its turn leaves at once, and does not use up a later call's turn", async function () {
         this.timeout(10_000);
-        const arrivals: number[] = [];
-        const server = http.createServer((req, res) => {
-            req.resume();
-            req.on("end", () => {
-                arrivals.push(performance.now());
-                res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-                res.end(JSON.stringify({ imageDetails: [{ imageDigest: DIGEST, registryId: "123456789012" }] }));
-            });
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        const server = await answeringServer(200, { imageDetails: [{ imageDigest: DIGEST, registryId: "123456789012" }] });
+        const { arrivals } = server;
         // One call per 2 s, burst 1.
         process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND = "0.5";
         try {
-            const target = { region: "eu-west-1", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+            const target = { region: "eu-west-1", endpoint: server.url };
             const input = { repositoryName: "web", imageIds: [{ imageTag: "v1" }] };
             await sdkTransport(target).describeImages(input);
             const controller = new AbortController();
@@ -547,34 +545,25 @@ describe("ecr: the SDK client", () => {
             assert.ok(arrivals[1] - arrivals[0] < 3000, `${arrivals[1] - arrivals[0]} ms`);
         } finally {
             delete process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
-            await new Promise<void>((r) => server.close(() => r()));
+            await server.close();
         }
     });
 
     it("a retry waits for its turn too: at 1 request/s, three attempts are a second apart", async function () {
         this.timeout(10_000);
-        const arrivals: number[] = [];
-        const server = http.createServer((req, res) => {
-            req.resume();
-            req.on("end", () => {
-                arrivals.push(performance.now());
-                // A 5xx, not throttling: the adaptive mode's own limiter does not slow down for it.
-                res.writeHead(500, { "content-type": "application/x-amz-json-1.1" });
-                res.end(JSON.stringify({ __type: "ServerException", message: "try again" }));
-            });
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        // A 5xx, not throttling: the adaptive mode's own limiter does not slow down for it.
+        const server = await errorServer("ServerException", 500);
+        const { arrivals } = server;
         process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND = "1";
         try {
-            const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-            await assert.rejects(new Ecr(sdkTransport({ region: "eu-west-1", endpoint: url }), image).resolveImage(), { name: "EcrRequestError" });
+            await assert.rejects(new Ecr(sdkTransport({ region: "eu-west-1", endpoint: server.url }), image).resolveImage(), { name: "EcrRequestError" });
             assert.equal(arrivals.length, 3);
             // The SDK's own backoff is under 0.5 s for these attempts; the pacer's turn is 1 s.
             assert.ok(arrivals[1] - arrivals[0] >= 900, `${arrivals[1] - arrivals[0]} ms`);
             assert.ok(arrivals[2] - arrivals[1] >= 900, `${arrivals[2] - arrivals[1]} ms`);
         } finally {
             delete process.env.IMAGESCAN_ECR_REQUESTS_PER_SECOND;
-            await new Promise<void>((r) => server.close(() => r()));
+            await server.close();
         }
     });
 
